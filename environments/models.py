@@ -1,0 +1,1 @@
+"""Environments models: built by its own issue."""

@@ -1,0 +1,1 @@
+"""Gates models: built by its own issue."""

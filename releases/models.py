@@ -1,0 +1,1 @@
+"""Releases models: built by its own issue."""

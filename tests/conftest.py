@@ -1,0 +1,149 @@
+"""Shared fixtures. Every module that touches tenant data gets two organizations: A (the one
+the test acts in) and B (the one that must never leak)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from vsm.tenancy.actor import Actor
+from vsm.tenancy.context import tenant_context
+from vsm.tenancy.roles import Role
+from vsm.tenancy.services import api_token_create
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-dev-shm-usage"]
+
+
+def _redis_available() -> bool:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition("@")[2].partition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    missing_browser = pytest.mark.skip(reason="SKIPPED: no Chromium found (apt-get install chromium); "
+                                              "browser tests need a real browser")
+    redis_up = _redis_available()
+    missing_redis = pytest.mark.skip(reason="SKIPPED: no Redis answers at REDIS_URL or 127.0.0.1:6379")
+    for item in items:
+        if "browser" in item.keywords and not CHROMIUM:
+            item.add_marker(missing_browser)
+        if "redis" in item.keywords and not redis_up:
+            item.add_marker(missing_redis)
+
+
+@pytest.fixture
+def org_a(db):
+    return OrganizationFactory(name="Acme Payments", slug="acme")
+
+
+@pytest.fixture
+def org_b(db):
+    return OrganizationFactory(name="CANARY-B Globex", slug="globex")
+
+
+@pytest.fixture
+def owner_a(org_a):
+    user = UserFactory(email="owner@acme.test", full_name="Olivia Owner")
+    MembershipFactory(organization=org_a, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def member_factory(org_a):
+    def make(role: str, org=None, email: str | None = None):
+        user = UserFactory(**({"email": email} if email else {}))
+        MembershipFactory(organization=org or org_a, user=user, role=role)
+        return user
+    return make
+
+
+@pytest.fixture
+def client_a(client, owner_a):
+    client.force_login(owner_a)
+    return client
+
+
+@pytest.fixture
+def actor_a(owner_a):
+    return Actor(role=Role.OWNER, user=owner_a)
+
+
+@pytest.fixture
+def in_org():
+    """`with in_org(org):` for test code that reads or writes tenant rows directly."""
+    return tenant_context
+
+
+@pytest.fixture
+def token_factory():
+    def make(org, role: str = Role.ENGINEER, name: str = "ci"):
+        with tenant_context(org):
+            _token, secret = api_token_create(name=name, role=role, expires_at=None,
+                                              actor=Actor.for_system("tests"))
+        return secret
+    return make
+
+
+@pytest.fixture
+def api_a(org_a, token_factory):
+    """An API client authenticated with an engineer token of org A (what a CI job holds)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a)}")
+    return client
+
+
+@pytest.fixture
+def api_owner_a(org_a, token_factory):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.OWNER, name='admin')}")
+    return client
+
+
+@pytest.fixture
+def assert_max_queries(django_assert_max_num_queries):
+    return django_assert_max_num_queries
+
+
+@pytest.fixture(scope="session")
+def browser_instance():
+    """One headless Chromium for the session (Debian's package, never a downloaded build)."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser_instance, live_server):
+    context = browser_instance.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_login(page):
+    def login(email: str, password: str = "correct-horse-battery"):
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", email)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+    return login

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from vsm.catalog.models import Service, Team, ValueStream
+
+
+def value_stream_list() -> QuerySet[ValueStream]:
+    return ValueStream.objects.annotate(service_count=Count("services")).order_by("name")
+
+
+def team_list() -> QuerySet[Team]:
+    return Team.objects.annotate(member_count=Count("memberships", distinct=True),
+                                 service_count=Count("services", distinct=True)).order_by("name")
+
+
+def service_list(*, value_stream: str | None = None, team: str | None = None,
+                 search: str | None = None) -> QuerySet[Service]:
+    qs = Service.objects.select_related("value_stream", "team").order_by("name")
+    if value_stream:
+        qs = qs.filter(value_stream__slug=value_stream)
+    if team:
+        qs = qs.filter(team__slug=team)
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return qs

@@ -1,0 +1,41 @@
+"""Domain errors raised by services; pages and the API turn them into 400/403/404/409."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None, **details: Any):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.details = details
+
+
+class InvalidInput(DomainError):
+    """Input that parses but breaks a rule; `fields` names the offending fields."""
+
+    @classmethod
+    def field(cls, name: str, message: str, **details: Any) -> InvalidInput:
+        return cls(message, fields={name: [message]}, **details)
+
+
+class PermissionRefused(DomainError):
+    status = 403
+    code = "permission_denied"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request collides with existing state; `details` say with what."""
+
+    status = 409
+    code = "conflict"

@@ -1,0 +1,10 @@
+"""Every page of an organization, under /o/<org_slug>/. Each view derives from OrgPageMixin."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("vsm.tenancy.urls")),
+    path("catalog/", include("vsm.catalog.urls")),
+    path("audit/", include("vsm.audit.urls")),
+    path("notifications/", include("vsm.notifications.urls")),
+]

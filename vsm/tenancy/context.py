@@ -1,0 +1,106 @@
+"""The tenant context: the single way code gets to see one organization's rows.
+
+`tenant_context(org)` sets a ContextVar (read by the scoped managers when SQL is compiled) and
+the PostgreSQL setting `sluice.org_id` (read by the row-level security policies). Every entry
+point (page view, API view, task, webhook, management command) goes through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.backends.signals import connection_created
+
+if TYPE_CHECKING:
+    from vsm.tenancy.models import Organization
+
+logger = logging.getLogger(__name__)
+
+_current_org_id: ContextVar[int | None] = ContextVar("sluice_org_id", default=None)
+_cross_tenant_reason: ContextVar[str | None] = ContextVar("sluice_cross_tenant_reason", default=None)
+
+ORG_SETTING = "sluice.org_id"
+CROSS_TENANT_SETTING = "sluice.cross_tenant"
+
+
+class TenantContextMissing(RuntimeError):
+    """Tenant-owned rows were queried outside tenant_context(): a bug, never a user error."""
+
+
+class TenantMismatch(RuntimeError):
+    """A row of one organization was about to be written inside another organization's context."""
+
+
+def current_org_id() -> int | None:
+    return _current_org_id.get()
+
+
+def require_org_id() -> int:
+    org_id = _current_org_id.get()
+    if org_id is None:
+        raise TenantContextMissing(
+            "tenant-scoped data was queried outside tenant_context(); "
+            "use tenant_context(org) or Model.cross_tenant_objects inside cross_tenant(reason=...)"
+        )
+    return org_id
+
+
+def cross_tenant_reason() -> str | None:
+    return _cross_tenant_reason.get()
+
+
+def _apply_settings(conn) -> None:
+    org_id = _current_org_id.get()
+    reason = _cross_tenant_reason.get()
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config(%s, %s, false), set_config(%s, %s, false)",
+            [ORG_SETTING, "" if org_id is None else str(org_id), CROSS_TENANT_SETTING, "on" if reason else ""],
+        )
+
+
+def _on_connection_created(sender, connection, **kwargs) -> None:
+    # A connection opened inside a context (reconnect, new thread) must carry the same settings.
+    if _current_org_id.get() is not None or _cross_tenant_reason.get():
+        _apply_settings(connection)
+
+
+connection_created.connect(_on_connection_created, dispatch_uid="sluice-tenant-settings")
+
+
+@contextmanager
+def tenant_context(org: Organization | int) -> Iterator[None]:
+    """Run the block as organization `org`; restores the previous context on exit."""
+    org_id = org if isinstance(org, int) else org.pk
+    if org_id is None:
+        raise ValueError("tenant_context() needs a saved organization")
+    token = _current_org_id.set(org_id)
+    try:
+        _apply_settings(connection)
+        yield
+    finally:
+        _current_org_id.reset(token)
+        if connection.connection is not None and not connection.needs_rollback:
+            _apply_settings(connection)
+
+
+@contextmanager
+def cross_tenant(*, reason: str) -> Iterator[None]:
+    """Allow reads across organizations through `cross_tenant_objects`, with a reason that is
+    logged: the org switcher, operator commands, the isolation tests."""
+    if not reason or not reason.strip():
+        raise ValueError("cross_tenant() needs a reason")
+    logger.info("cross-tenant access", extra={"reason": reason})
+    token = _cross_tenant_reason.set(reason)
+    try:
+        _apply_settings(connection)
+        yield
+    finally:
+        _cross_tenant_reason.reset(token)
+        if connection.connection is not None and not connection.needs_rollback:
+            _apply_settings(connection)

@@ -1,0 +1,73 @@
+"""The base of every page under /o/<org_slug>/: resolves the organization and the membership
+before any view code runs, runs the view (and renders its template) inside tenant_context,
+and answers 404 to anyone who is not a member, exactly as for an organization that does not exist."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
+
+from vsm.errors import DomainError
+from vsm.tenancy.actor import Actor
+from vsm.tenancy.context import tenant_context
+from vsm.tenancy.roles import Perm
+from vsm.tenancy.selectors import membership_get, organization_get
+
+
+class OrgPageMixin(LoginRequiredMixin):
+    """Declare `permission` (what the page needs to be seen) and `write_permission` (what a POST
+    needs); both default to what any member may do."""
+
+    permission: Perm = Perm.VIEW
+    write_permission: Perm | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        org = organization_get(slug=kwargs.pop("org_slug"))
+        if org is None:
+            raise Http404("No such organization.")
+        with tenant_context(org):
+            membership = membership_get(user=request.user)
+            if membership is None:
+                raise Http404("No such organization.")
+            request.organization = org
+            request.membership = membership
+            request.actor = Actor(role=membership.role, user=request.user)
+            needed = self.write_permission if request.method not in ("GET", "HEAD", "OPTIONS") else None
+            if not membership.has(self.permission) or (needed and not membership.has(needed)):
+                raise PermissionDenied("Your role does not allow this.")
+            response = super().dispatch(request, *args, **kwargs)
+            # Templates must render while the tenant context is still open.
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
+
+    @property
+    def org(self):
+        return self.request.organization
+
+    @property
+    def actor(self) -> Actor:
+        return self.request.actor
+
+    def org_redirect(self, name: str, **kwargs):
+        return redirect(name, org_slug=self.org.slug, **kwargs)
+
+    def domain_error_to_form(self, form, error: DomainError) -> None:
+        """Put a service's refusal on the form: field errors where it names fields."""
+        placed = False
+        for field, field_messages in error.fields.items():
+            if field in form.fields:
+                for message in field_messages:
+                    form.add_error(field, message)
+                placed = True
+        if not placed:
+            form.add_error(None, error.message)
+
+
+class OrgView(OrgPageMixin, View):
+    pass

@@ -1,0 +1,74 @@
+"""TenantScopedModel: the base of every tenant-owned model, with fail-closed managers.
+
+The filter on the organization is an expression evaluated when SQL is compiled, not when the
+queryset is built, so querysets declared at import time (ModelForm choices, DRF related fields)
+are scoped to whichever organization is current when they run, and raise outside any context.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from vsm.tenancy.context import (
+    TenantContextMissing,
+    TenantMismatch,
+    cross_tenant_reason,
+    current_org_id,
+    require_org_id,
+)
+
+
+class CurrentOrganizationId(models.Expression):
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection):
+        return "%s", [require_org_id()]
+
+
+class CrossTenantAllowed(models.Expression):
+    output_field = models.BooleanField()
+    conditional = True
+
+    def as_sql(self, compiler, connection):
+        if not cross_tenant_reason():
+            raise TenantContextMissing("cross_tenant_objects used outside cross_tenant(reason=...)")
+        return "TRUE", []
+
+
+class TenantManager(models.Manager):
+    """The default manager: only the current organization's rows; raises outside a context."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(organization_id=CurrentOrganizationId())
+
+
+class CrossTenantManager(models.Manager):
+    """Every organization's rows, only inside cross_tenant(reason=...)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(CrossTenantAllowed())
+
+
+class TenantScopedModel(models.Model):
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, related_name="+", editable=False
+    )
+
+    objects = TenantManager()
+    cross_tenant_objects = CrossTenantManager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "objects"
+
+    def save(self, *args, **kwargs):
+        org_id = current_org_id()
+        if org_id is None:
+            raise TenantContextMissing(f"{type(self).__name__} saved outside tenant_context()")
+        if self.organization_id is None:
+            self.organization_id = org_id
+        elif self.organization_id != org_id:
+            raise TenantMismatch(
+                f"{type(self).__name__} of organization {self.organization_id} saved in context {org_id}"
+            )
+        super().save(*args, **kwargs)

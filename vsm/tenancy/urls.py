@@ -1,0 +1,13 @@
+from django.urls import path
+
+from vsm.tenancy import views
+
+app_name = "tenancy"
+urlpatterns = [
+    path("", views.OrgHomeView.as_view(), name="org_home"),
+    path("settings/", views.OrganizationSettingsView.as_view(), name="settings"),
+    path("settings/members/", views.MembersView.as_view(), name="members"),
+    path("settings/members/<int:membership_id>/", views.MemberDetailView.as_view(), name="member_detail"),
+    path("settings/tokens/", views.TokensView.as_view(), name="tokens"),
+    path("settings/tokens/<int:token_id>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
+]

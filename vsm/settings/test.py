@@ -1,6 +1,7 @@
 """The test suite: the same PostgreSQL engine and role as production, fast hashing, no throttles."""
 
 from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -9,7 +10,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA="]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-DATABASES["default"]["TEST"] = {"NAME": "test_sluice", "SERIALIZE": False}  # noqa: F405
+# TEST_DATABASE_NAME lets several test runs share one server without dropping each other's database.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_sluice"), "SERIALIZE": False}  # noqa: F405
 # Tests decide per test whether tasks run eagerly or through a real Redis broker.
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -21,9 +21,10 @@ APP_ROLE = "sluice"
 APP_DATABASE = "sluice"
 
 
-def ensure_app_database(admin_dsn: str, *, role: str = APP_ROLE, database: str = APP_DATABASE) -> None:
+def ensure_app_database(admin_dsn: str, *, role: str = APP_ROLE, database: str = APP_DATABASE,
+                        password: str | None = None) -> None:
     """Create the login role (NOSUPERUSER NOBYPASSRLS, CREATEDB for the test database) and its
-    database, owned by it. Idempotent."""
+    database, owned by it; set the role's password when one is given. Idempotent."""
     conn = psycopg2.connect(admin_dsn)
     conn.autocommit = True
     try:
@@ -42,6 +43,8 @@ def ensure_app_database(admin_dsn: str, *, role: str = APP_ROLE, database: str =
                         sql.Identifier(role)
                     )
                 )
+            if password:
+                cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(sql.Identifier(role)), [password])
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
             if cur.fetchone() is None:
                 cur.execute(
@@ -77,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--role", default=APP_ROLE)
     parser.add_argument("--database", default=APP_DATABASE)
+    parser.add_argument("--password", default=os.environ.get("SLUICE_DB_PASSWORD"),
+                        help="the role's password (default: $SLUICE_DB_PASSWORD; none with trust auth)")
     args = parser.parse_args(argv)
-    ensure_app_database(args.admin_url, role=args.role, database=args.database)
+    ensure_app_database(args.admin_url, role=args.role, database=args.database, password=args.password)
     print(f"role {args.role} and database {args.database} are ready")
     return 0
 

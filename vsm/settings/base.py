@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "vsm.catalog",
     "vsm.notifications",
     "vsm.api",
+    "vsm.demo",
     "gates",
     "environments",
     "releases",

@@ -1,0 +1,25 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=vsm.settings.production SLUICE_DATA_DIR=/app/.data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY vsm ./vsm
+COPY environments ./environments
+COPY releases ./releases
+COPY gates ./gates
+COPY integrations ./integrations
+COPY analytics ./analytics
+RUN pip install .
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+# collectstatic needs settings that load; these values exist only for this build step.
+RUN SECRET_KEY=build DATABASE_URL=postgresql://build@localhost/build FIELD_ENCRYPTION_KEYS=ZGV2LW9ubHktZmllbGQta2V5LTAwMDAwMDAwMDAwMDA= \
+    python manage.py collectstatic --noinput
+
+RUN useradd --system --home /app sluice && chown -R sluice /app
+USER sluice
+EXPOSE 8000
+CMD ["gunicorn", "vsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -44,7 +44,3 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
-
-
-class OrgSessionAuthentication(authentication.SessionAuthentication):
-    """The browser's session, with DRF's CSRF check for unsafe methods."""

@@ -15,6 +15,8 @@ class OrgRolePermission(permissions.BasePermission):
             if not request.user or not request.user.is_authenticated:
                 raise exceptions.NotAuthenticated()
             raise exceptions.NotFound("No such organization.")
+        if not hasattr(view, request.method.lower()):
+            return True  # let DRF answer 405 rather than a misleading 403
         read = getattr(view, "permission", Perm.VIEW)
         if not actor.has(read):
             raise exceptions.PermissionDenied("Your role does not allow this.")

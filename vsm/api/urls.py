@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from vsm.api.views import WhoAmIView
+
 urlpatterns = [
+    path("whoami/", WhoAmIView.as_view(), name="api-whoami"),
     path("", include("vsm.tenancy.api.urls")),
     path("", include("vsm.catalog.api.urls")),
     path("", include("vsm.audit.api.urls")),

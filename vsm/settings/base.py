@@ -204,7 +204,7 @@ WHITENOISE_MAX_AGE = 3600
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "vsm.api.authentication.BearerTokenAuthentication",
-        "vsm.api.authentication.OrgSessionAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the browser, with CSRF checks
     ],
     "DEFAULT_PERMISSION_CLASSES": ["vsm.api.permissions.OrgRolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

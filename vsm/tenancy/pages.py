@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views import View
 
 from vsm.errors import DomainError
@@ -40,10 +41,12 @@ class OrgPageMixin(LoginRequiredMixin):
             needed = self.write_permission if request.method not in ("GET", "HEAD", "OPTIONS") else None
             if not membership.has(self.permission) or (needed and not membership.has(needed)):
                 raise PermissionDenied("Your role does not allow this.")
-            response = super().dispatch(request, *args, **kwargs)
-            # Templates must render while the tenant context is still open.
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
+            # Times are shown, and form input is read, in the viewer's zone (else the organization's).
+            with timezone.override(request.user.tzinfo or org.tzinfo):
+                response = super().dispatch(request, *args, **kwargs)
+                # Templates must render while the tenant context (and the zone) is still in force.
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()
             return response
 
     @property

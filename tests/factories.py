@@ -141,5 +141,5 @@ class ChatDeliveryFactory(TenantFactory):
     class Meta:
         model = ChatDelivery
 
-    notification_key = factory.Sequence(lambda n: f"key-{n}")
+    event_key = factory.Sequence(lambda n: f"event-{n}")
     webhook = same_org(ChatWebhookFactory)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -13,9 +12,9 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/orgs/<slug:org_slug>/", include("vsm.api.urls")),
     path("o/<slug:org_slug>/", include("vsm.org_urls")),
+    # Always routed so a test can switch single sign-on on; the views answer 404 unless OIDC_ENABLED.
+    path("oidc/", include("vsm.accounts.oidc_urls")),
 ]
-if settings.OIDC_ENABLED:
-    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 
 handler404 = "vsm.views.not_found"
 handler500 = "vsm.views.server_error"

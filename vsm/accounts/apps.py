@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "vsm.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self):
+        from vsm.accounts import checks  # noqa: F401  (registers the system check)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -16,12 +18,21 @@ class NotificationKind(models.TextChoices):
     GENERAL = "general", "General"
 
 
+def new_event_key() -> str:
+    return uuid.uuid4().hex
+
+
 class Notification(TenantScopedModel):
+    """One person's copy of an event. The recipients of one `notify()` call share `event_key`, so
+    a chat channel gets the event once however many people were told."""
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=NotificationKind.choices, default=NotificationKind.GENERAL)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True, help_text="a path in Sluice the notification is about")
+    event_key = models.CharField(max_length=64, default=new_event_key, db_index=True)
+    actor_label = models.CharField(max_length=254, blank=True, help_text="who caused it")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -33,6 +44,10 @@ class Notification(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
 
 
 class ChatWebhook(TenantScopedModel):
@@ -51,9 +66,13 @@ class ChatWebhook(TenantScopedModel):
     created_at = models.DateTimeField(default=timezone.now)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="chatwebhook_unique_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -66,20 +85,26 @@ class ChatWebhook(TenantScopedModel):
     def url(self, value: str) -> None:
         self.url_encrypted = encrypt(value)
 
+    @property
+    def kind_labels(self) -> list[str]:
+        return [NotificationKind(kind).label for kind in self.kinds if kind in NotificationKind.values]
+
     def wants(self, kind: str) -> bool:
         return self.is_active and (not self.kinds or kind in self.kinds)
 
 
 class ChatDelivery(TenantScopedModel):
-    """One notification posted (or attempted) to one webhook: makes the task idempotent."""
+    """One event posted (or attempted) to one webhook. Unique per webhook and event, so running
+    the delivery task again, or once per recipient of the same event, posts once."""
 
-    notification_key = models.CharField(max_length=64)
+    event_key = models.CharField(max_length=64)
     webhook = models.ForeignKey(ChatWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="HTTP requests made; 0 means not tried yet")
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["webhook", "notification_key"], name="chatdelivery_unique"),
+            models.UniqueConstraint(fields=["webhook", "event_key"], name="chatdelivery_unique"),
         ]

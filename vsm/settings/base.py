@@ -134,6 +134,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+CELERY_BEAT_SCHEDULE = {
+    # Re-queues notifications created while the broker was down (the database is the truth).
+    "notifications-catch-up": {
+        "task": "vsm.notifications.tasks.redeliver_pending_notifications", "schedule": 300.0},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
@@ -154,6 +159,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The SSO callback has no password to guess and its failures carry no username (vsm/accounts/oidc.py).
+AXES_WHITELIST_CALLABLE = "vsm.accounts.oidc.exempt_from_lockout"
 AXES_VERBOSE = False
 
 # Optional single sign-on (OpenID Connect). Local login keeps working alongside it.
@@ -167,6 +174,7 @@ OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_TIMEOUT = 10  # seconds per call to the provider; a hung provider must not hang the worker
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("vsm.accounts.oidc.SluiceOIDCBackend")
 
@@ -177,6 +185,8 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Mail is sent while a notification row is locked (send once), so a dead server must not hang it.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Sluice <sluice@localhost>")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 

@@ -61,16 +61,20 @@ class OrgPageMixin(LoginRequiredMixin):
         return redirect(name, org_slug=self.org.slug, **kwargs)
 
     def domain_error_to_form(self, form, error: DomainError) -> None:
-        """Put a service's refusal on the form: field errors where it names fields."""
-        placed = False
-        for field, field_messages in error.fields.items():
-            if field in form.fields:
-                for message in field_messages:
-                    form.add_error(field, message)
-                placed = True
-        if not placed:
-            form.add_error(None, error.message)
+        domain_error_to_form(form, error)
 
 
 class OrgView(OrgPageMixin, View):
     pass
+
+
+def domain_error_to_form(form, error: DomainError) -> None:
+    """Put a service's refusal on the form: field errors where it names fields."""
+    placed = False
+    for field, field_messages in error.fields.items():
+        if field in form.fields:
+            for message in field_messages:
+                form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)

@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export DJANGO_SETTINGS_MODULE ?= vsm.settings.local
 
 .PHONY: demo demo-reset test lint install worker beat clean
 
@@ -24,7 +23,7 @@ demo-reset: $(STAMP)
 	$(BIN)/python manage.py demo --reset
 
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=vsm.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

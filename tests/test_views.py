@@ -51,7 +51,9 @@ def test_home_lists_organizations_when_there_are_several(client_a, org_a, owner_
 
 
 def _production_check(env_overrides: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' fixture; production never has it.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update({"DJANGO_SETTINGS_MODULE": "vsm.settings.production", **env_overrides})
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           capture_output=True, text=True, env=env, timeout=120)

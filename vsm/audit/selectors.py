@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 
 from vsm.audit.models import AuditEvent
+from vsm.errors import InvalidInput
 
 
 def audit_event_list(*, action: str | None = None, object_type: str | None = None, object_id: str | None = None,
                      actor: str | None = None, since: date | None = None, until: date | None = None
                      ) -> QuerySet[AuditEvent]:
+    """Newest first. `action` matches a prefix ("service." finds every service change); `actor`
+    any part of the actor's label; `since`/`until` are days in the current time zone, inclusive."""
+    if since and until and since > until:
+        raise InvalidInput.field("until", "The end of the range comes before its start.")
     qs = AuditEvent.objects.order_by("-occurred_at", "-id")
     if action:
         qs = qs.filter(action__startswith=action)
@@ -24,3 +33,38 @@ def audit_event_list(*, action: str | None = None, object_type: str | None = Non
     if until:
         qs = qs.filter(occurred_at__date__lte=until)
     return qs
+
+
+def audit_event_get(*, event_id: int) -> AuditEvent | None:
+    return AuditEvent.objects.filter(pk=event_id).first()
+
+
+def audit_filter_choices() -> dict[str, list[str]]:
+    """The actions and object types that occur in this organization's trail, for the filters."""
+    def distinct(field: str) -> list[str]:
+        return list(AuditEvent.objects.order_by(field).values_list(field, flat=True).distinct())
+    return {"actions": distinct("action"), "object_types": distinct("object_type")}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str | None  # JSON text; None where the side has no such field
+    after: str | None
+    changed: bool
+
+
+def _as_json(value: Any) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
+
+
+def audit_event_changes(event: AuditEvent) -> list[FieldChange]:
+    """Every field of the before and after snapshots, changed fields first, then by name."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    rows = []
+    for field in sorted(set(before) | set(after)):
+        old = _as_json(before[field]) if field in before else None
+        new = _as_json(after[field]) if field in after else None
+        rows.append(FieldChange(field=field, before=old, after=new, changed=old != new))
+    return sorted(rows, key=lambda row: not row.changed)

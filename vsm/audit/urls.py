@@ -1,6 +1,9 @@
 from django.urls import path
 
-from vsm.tenancy.views import OrgHomeView
+from vsm.audit import views
 
 app_name = "audit"
-urlpatterns = [path("", OrgHomeView.as_view(), name="list")]  # replaced by the audit pages
+urlpatterns = [
+    path("", views.AuditListView.as_view(), name="list"),
+    path("<int:event_id>/", views.AuditDetailView.as_view(), name="detail"),
+]

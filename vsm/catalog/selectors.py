@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from vsm.catalog.models import Service, Team, ValueStream
+from vsm.catalog.models import Service, Team, TeamMember, ValueStream
 
 
 def value_stream_list() -> QuerySet[ValueStream]:
@@ -10,8 +10,13 @@ def value_stream_list() -> QuerySet[ValueStream]:
 
 
 def team_list() -> QuerySet[Team]:
-    return Team.objects.annotate(member_count=Count("memberships", distinct=True),
-                                 service_count=Count("services", distinct=True)).order_by("name")
+    """Teams with their counts and their members (users fetched along), in two queries."""
+    return (
+        Team.objects.annotate(member_count=Count("memberships", distinct=True),
+                              service_count=Count("services", distinct=True))
+        .prefetch_related(Prefetch("memberships", queryset=TeamMember.objects.select_related("user")))
+        .order_by("name")
+    )
 
 
 def service_list(*, value_stream: str | None = None, team: str | None = None,
@@ -22,5 +27,5 @@ def service_list(*, value_stream: str | None = None, team: str | None = None,
     if team:
         qs = qs.filter(team__slug=team)
     if search:
-        qs = qs.filter(name__icontains=search)
+        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
     return qs

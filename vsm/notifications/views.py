@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,21 +10,11 @@ from vsm.notifications import services
 from vsm.notifications.forms import ChatWebhookForm
 from vsm.notifications.models import ChatWebhook
 from vsm.notifications.selectors import chat_webhook_list, notification_list, notification_unread_count
-from vsm.tenancy.pages import OrgView
+from vsm.tenancy.pages import OrgView, paginate
 from vsm.tenancy.roles import Perm
 
 NOTIFICATIONS_PER_PAGE = 25
 WEBHOOKS_PER_PAGE = 50
-
-
-def _page(request, queryset, per_page: int) -> dict:
-    """What templates/partials/pagination.html needs."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {
-        "page_obj": Paginator(queryset, per_page).get_page(request.GET.get("page")),
-        "querystring_without_page": f"{query.urlencode()}&" if query else "",
-    }
 
 
 class NotificationListView(OrgView):
@@ -35,7 +24,7 @@ class NotificationListView(OrgView):
     @staticmethod
     def list_context(request) -> dict:
         return {
-            **_page(request, notification_list(user=request.user), NOTIFICATIONS_PER_PAGE),
+            **paginate(request, notification_list(user=request.user), NOTIFICATIONS_PER_PAGE),
             "unread_count": notification_unread_count(user=request.user),
         }
 
@@ -75,7 +64,7 @@ class _WebhookView(OrgView):
 class WebhookListView(_WebhookView):
     def get(self, request, form=None, status: int = 200):
         return render(request, "notifications/webhooks.html", {
-            **_page(request, chat_webhook_list(), WEBHOOKS_PER_PAGE), "form": form or ChatWebhookForm(),
+            **paginate(request, chat_webhook_list(), WEBHOOKS_PER_PAGE), "form": form or ChatWebhookForm(),
         }, status=status)
 
     def post(self, request):

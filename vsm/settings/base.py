@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1/orgs/\{org_slug\}",
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "vsm.tenancy.roles.Role"},
 }
 
 # --- Logging: structured JSON on stdout -----------------------------------------------------

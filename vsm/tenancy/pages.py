@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -78,3 +79,9 @@ def domain_error_to_form(form, error: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+def paginate(request, queryset, per_page: int = 50) -> dict:
+    """The page named by ?page= (out of range gives the nearest page, not an error), as
+    templates/partials/pagination.html expects it; the partial keeps the other query parameters."""
+    return {"page_obj": Paginator(queryset, per_page).get_page(request.GET.get("page"))}

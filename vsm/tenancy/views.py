@@ -29,22 +29,22 @@ class MembersView(OrgView):
     permission = Perm.MANAGE_MEMBERS
     write_permission = Perm.MANAGE_MEMBERS
 
-    def get(self, request, form=None):
+    def get(self, request, form=None, status=200):
         return render(request, "tenancy/members.html", {
             "members": membership_list(), "form": form or MemberAddForm(), "role_form": MemberRoleForm(),
-        }, status=400 if form is not None else 200)
+        }, status=status)
 
     def post(self, request):
         form = MemberAddForm(request.POST)
-        if form.is_valid():
-            try:
-                membership = services.membership_add(actor=self.actor, **form.cleaned_data)
-            except DomainError as error:
-                self.domain_error_to_form(form, error)
-            else:
-                messages.success(request, f"{membership.user.email} is now a {membership.get_role_display()}.")
-                return self.org_redirect("tenancy:members")
-        return self.get(request, form=form)
+        if not form.is_valid():
+            return self.get(request, form=form, status=400)
+        try:
+            membership = services.membership_add(actor=self.actor, **form.cleaned_data)
+        except DomainError as error:
+            self.domain_error_to_form(form, error)
+            return self.get(request, form=form, status=error.status)
+        messages.success(request, f"{membership.user.email} is now a {membership.get_role_display()}.")
+        return self.org_redirect("tenancy:members")
 
 
 class MemberDetailView(OrgView):
@@ -74,8 +74,7 @@ class TokensView(OrgView):
     permission = Perm.MANAGE_TOKENS
     write_permission = Perm.MANAGE_TOKENS
 
-    def get(self, request, form=None, new_secret=None, new_token=None):
-        status = 400 if form is not None and form.errors else 200
+    def get(self, request, form=None, new_secret=None, new_token=None, status=200):
         return render(request, "tenancy/tokens.html", {
             "tokens": api_token_list(), "form": form or TokenCreateForm(),
             "new_secret": new_secret, "new_token": new_token,
@@ -83,17 +82,17 @@ class TokensView(OrgView):
 
     def post(self, request):
         form = TokenCreateForm(request.POST)
-        if form.is_valid():
-            try:
-                token, secret = services.api_token_create(actor=self.actor, **form.cleaned_data)
-            except DomainError as error:
-                self.domain_error_to_form(form, error)
-            else:
-                # Rendered, not redirected: the secret is shown on this one response only.
-                response = self.get(request, new_secret=secret, new_token=token)
-                response["Cache-Control"] = "no-store"
-                return response
-        return self.get(request, form=form)
+        if not form.is_valid():
+            return self.get(request, form=form, status=400)
+        try:
+            token, secret = services.api_token_create(actor=self.actor, **form.cleaned_data)
+        except DomainError as error:
+            self.domain_error_to_form(form, error)
+            return self.get(request, form=form, status=error.status)
+        # Rendered, not redirected: the secret is shown on this one response only.
+        response = self.get(request, new_secret=secret, new_token=token)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class TokenRevokeView(OrgView):
@@ -111,19 +110,19 @@ class OrganizationSettingsView(OrgView):
     permission = Perm.MANAGE_ORGANIZATION
     write_permission = Perm.MANAGE_ORGANIZATION
 
-    def get(self, request, form=None):
+    def get(self, request, form=None, status=200):
         initial = {"name": self.org.name, "time_zone": self.org.time_zone}
         return render(request, "tenancy/settings.html", {"form": form or OrganizationForm(initial=initial)},
-                      status=400 if form is not None else 200)
+                      status=status)
 
     def post(self, request):
         form = OrganizationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.organization_update(organization=self.org, actor=self.actor, **form.cleaned_data)
-            except DomainError as error:
-                self.domain_error_to_form(form, error)
-            else:
-                messages.success(request, "Organization settings saved.")
-                return self.org_redirect("tenancy:settings")
-        return self.get(request, form=form)
+        if not form.is_valid():
+            return self.get(request, form=form, status=400)
+        try:
+            services.organization_update(organization=self.org, actor=self.actor, **form.cleaned_data)
+        except DomainError as error:
+            self.domain_error_to_form(form, error)
+            return self.get(request, form=form, status=error.status)
+        messages.success(request, "Organization settings saved.")
+        return self.org_redirect("tenancy:settings")

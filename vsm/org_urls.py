@@ -7,4 +7,5 @@ urlpatterns = [
     path("catalog/", include("vsm.catalog.urls")),
     path("audit/", include("vsm.audit.urls")),
     path("notifications/", include("vsm.notifications.urls")),
+    path("environments/", include("environments.urls")),
 ]

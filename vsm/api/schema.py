@@ -1,4 +1,5 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -12,3 +13,16 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "description": "An organization's API token (created on the Tokens page or with "
             "`manage.py create_api_token`).",
         }
+
+
+class _ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    details = serializers.DictField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (vsm.api.errors), for the schema."""
+
+    error = _ErrorBodySerializer()

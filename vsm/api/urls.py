@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("vsm.tenancy.api.urls")),
     path("", include("vsm.catalog.api.urls")),
     path("", include("vsm.audit.api.urls")),
+    path("", include("environments.api.urls")),
 ]

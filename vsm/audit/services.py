@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from psycopg2.extras import Range
 
 from vsm.audit.models import AuditEvent
 from vsm.middleware import current_request_id
@@ -22,7 +23,10 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
             continue
         if fields is not None and field.name not in fields:
             continue
-        data[field.name if not field.is_relation else field.attname] = field.value_from_object(instance)
+        value = field.value_from_object(instance)
+        if isinstance(value, Range):  # PostgreSQL ranges are written as [lower, upper]
+            value = [value.lower, value.upper]
+        data[field.name if not field.is_relation else field.attname] = value
     # Round-trip through the encoder so dates, decimals and UUIDs compare as they are stored.
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 

@@ -178,6 +178,10 @@ OIDC_TIMEOUT = 10  # seconds per call to the provider; a hung provider must not 
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("vsm.accounts.oidc.SluiceOIDCBackend")
 
+# --- Environments ---------------------------------------------------------------------------
+# The longest a CI job may hold an environment lease before it must renew it.
+ENVIRONMENT_LEASE_MAX_SECONDS = int(env("ENVIRONMENT_LEASE_MAX_SECONDS", "14400"))
+
 # --- Email, notifications -------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -244,7 +248,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1/orgs/\{org_slug\}",
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "vsm.tenancy.roles.Role"},
+    # Several models have a `kind` or `status`; name each choice set once in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "vsm.tenancy.roles.Role",
+        "BookingKindEnum": "environments.models.BookingKind",
+        "BookingStatusEnum": "environments.models.Booking.Status",
+        "EnvironmentStatusEnum": "environments.models.Environment.Status",
+        "OutageKindEnum": "environments.models.Outage.Kind",
+    },
 }
 
 # --- Logging: structured JSON on stdout -----------------------------------------------------

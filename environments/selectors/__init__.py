@@ -1,0 +1,49 @@
+"""Every read of the environments app. Split by sub-domain; import from here."""
+
+from environments.selectors.bookings import (
+    Availability,
+    Collision,
+    approved_overlapping,
+    booking_brief,
+    booking_conflict,
+    booking_covering,
+    booking_list,
+    calendar_entries,
+    collisions,
+    environment_availability,
+    environment_bookings,
+    equivalent_free_environment,
+    my_bookings,
+    next_free_slot,
+    outage_brief,
+    outages_overlapping,
+)
+from environments.selectors.inventory import (
+    can_approve,
+    environment_get,
+    environment_list,
+    group_get,
+    group_list,
+    is_environment_manager,
+    managed_team_ids,
+    team_ids_of,
+    teams_of,
+)
+from environments.selectors.leases import LeaseDecision, active_leases, lease_check, lease_list
+from environments.selectors.requests import (
+    approval_queue,
+    deployment_approval_list,
+    deployment_approved,
+    outage_list,
+    provisioning_request_list,
+)
+
+__all__ = [
+    "Availability", "Collision", "LeaseDecision",
+    "active_leases", "approval_queue", "approved_overlapping", "booking_brief", "booking_conflict",
+    "booking_covering", "booking_list", "calendar_entries", "can_approve", "collisions", "deployment_approval_list",
+    "deployment_approved", "environment_availability", "environment_bookings", "environment_get", "environment_list",
+    "equivalent_free_environment", "group_get", "group_list", "is_environment_manager", "lease_check", "lease_list",
+    "managed_team_ids", "my_bookings", "next_free_slot", "outage_brief", "outage_list", "outages_overlapping",
+    "provisioning_request_list", "team_ids_of", "teams_of",
+]

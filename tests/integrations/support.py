@@ -1,0 +1,131 @@
+"""Connector test support: the published payload fixtures and a local HTTP server that replays
+them page by page. Nothing here touches the database."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+# ../shared/fixtures beside the project, as the integrations issue names it.
+FIXTURES = Path(os.environ.get("SLUICE_CONNECTOR_FIXTURES") or Path(__file__).resolve().parents[3] / "shared/fixtures")
+
+
+def require_fixtures() -> None:
+    """The fixtures live beside the project, not in it. CI always has them, so there a missing
+    folder fails; on a machine without them the fixture tests are skipped, saying why."""
+    if FIXTURES.is_dir():
+        return
+    message = f"connector fixtures not found at {FIXTURES} (set SLUICE_CONNECTOR_FIXTURES to the folder)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip("SKIPPED: " + message)
+
+
+def fixture_bytes(relative: str) -> bytes:
+    """A fixture file's exact bytes (what a webhook signature covers)."""
+    require_fixtures()
+    path = FIXTURES / relative
+    if not path.is_file():
+        pytest.fail(f"connector fixture {path} is missing")
+    return path.read_bytes()
+
+
+def load_fixture(relative: str) -> dict[str, Any]:
+    return json.loads(fixture_bytes(relative))
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+Responder = Callable[[Seen], Reply]
+
+
+class ReplayServer:
+    """A threaded HTTP server on 127.0.0.1 and a random port. ``route(path, responder)`` answers
+    GETs of one path; ``sequence(path, replies)`` answers them in order (then repeats the last).
+    Every request is kept in ``seen``."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Responder] = {}
+        self.seen: list[Seen] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                seen = Seen("GET", parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()},
+                            dict(self.headers.items()))
+                server.seen.append(seen)
+                responder = server.routes.get(parts.path)
+                reply = responder(seen) if responder else Reply(404, {"error": f"no route {parts.path}"})
+                if reply.delay:
+                    time.sleep(reply.delay)
+                payload = b"" if reply.body is None else (
+                    reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode())
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out and left, which is what the test wanted
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    def route(self, path: str, responder: Responder | Reply | Any) -> None:
+        if callable(responder):
+            self.routes[path] = responder
+        else:
+            reply = responder if isinstance(responder, Reply) else Reply(body=responder)
+            self.routes[path] = lambda seen: reply
+
+    def sequence(self, path: str, replies: list[Reply]) -> None:
+        remaining = list(replies)
+        self.routes[path] = lambda seen: remaining.pop(0) if len(remaining) > 1 else remaining[0]
+
+    def hits(self, path: str) -> list[Seen]:
+        return [s for s in self.seen if s.path == path]
+
+
+class Sleeps(list):
+    """A stand-in for time.sleep that records the waits instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)

@@ -1,0 +1,18 @@
+"""Every published payload in the shared fixtures folder has expected records in a test."""
+
+from __future__ import annotations
+
+from tests.integrations import test_github, test_gitlab, test_jenkins, test_jira, test_servicenow
+from tests.integrations.support import FIXTURES, require_fixtures
+
+
+def test_every_fixture_file_has_expected_records():
+    require_fixtures()
+    on_disk = {str(path.relative_to(FIXTURES)) for path in FIXTURES.rglob("*.json")}
+    covered = set()
+    for module in (test_github, test_gitlab, test_jenkins, test_jira, test_servicenow):
+        covered |= set(module.EXPECTED)
+
+    assert len(on_disk) == 30, f"the fixture folder moved or changed: {FIXTURES}"
+    assert sorted(on_disk - covered) == []  # a new fixture needs its expected records
+    assert sorted(covered - on_disk) == []

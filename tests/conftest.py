@@ -106,6 +106,18 @@ def api_a(org_a, token_factory):
 
 
 @pytest.fixture
+def api_as(member_factory):
+    """An API client signed in (session) as a new member of org A with `role`; `.user` is them.
+    For decisions that need a person (sign-offs, approvals), not a token."""
+    def make(role: str, email: str | None = None) -> APIClient:
+        client = APIClient()
+        client.user = member_factory(role, email=email)
+        client.force_login(client.user)
+        return client
+    return make
+
+
+@pytest.fixture
 def api_owner_a(org_a, token_factory):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.OWNER, name='admin')}")

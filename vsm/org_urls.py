@@ -7,5 +7,6 @@ urlpatterns = [
     path("catalog/", include("vsm.catalog.urls")),
     path("audit/", include("vsm.audit.urls")),
     path("notifications/", include("vsm.notifications.urls")),
+    path("gates/", include("gates.urls")),
     path("environments/", include("environments.urls")),
 ]

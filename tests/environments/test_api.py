@@ -40,17 +40,6 @@ def env(org_a, org_b):
     return EnvironmentFactory(organization=org_a, name="SIT 1", slug="sit-1", tier="integration")
 
 
-@pytest.fixture
-def as_user(member_factory):
-    def make(role: str, email: str | None = None):
-        user = member_factory(role, email=email)
-        client = APIClient()
-        client.force_login(user)
-        client.user = user
-        return client
-    return make
-
-
 def body_error(response) -> dict:
     return response.json()["error"]
 
@@ -107,8 +96,8 @@ def test_environment_list_filters_and_stays_within_its_queries(org_a, env, api_a
     assert "tier" in body_error(api_a.get(f"{API}/environments/?tier=moon"))["fields"]
 
 
-def test_a_team_manager_changes_their_environments_status_but_not_others(org_a, env, as_user):
-    manager = as_user(Role.ENGINEER)
+def test_a_team_manager_changes_their_environments_status_but_not_others(org_a, env, api_as):
+    manager = api_as(Role.ENGINEER)
     team = TeamFactory(organization=org_a)
     TeamMemberFactory(organization=org_a, team=team, user=manager.user, is_manager=True)
     owned = EnvironmentFactory(organization=org_a, owning_team=team)
@@ -186,9 +175,9 @@ def test_bad_booking_input_answers_400_naming_the_field(org_a, env, api_a, chang
     assert field in body_error(response)["fields"]
 
 
-def test_booking_list_filters_and_stays_within_its_queries(org_a, env, api_a, as_user,
+def test_booking_list_filters_and_stays_within_its_queries(org_a, env, api_a, api_as,
                                                            django_assert_max_num_queries):
-    me = as_user(Role.ENGINEER)
+    me = api_as(Role.ENGINEER)
     team = TeamFactory(organization=org_a, slug="checkout")
     other = EnvironmentFactory(organization=org_a, slug="uat")
     for i in range(20):
@@ -206,8 +195,8 @@ def test_booking_list_filters_and_stays_within_its_queries(org_a, env, api_a, as
     assert "status" in body_error(api_a.get(f"{API}/bookings/?status=maybe"))["fields"]
 
 
-def test_approval_flow_over_the_api(org_a, as_user):
-    requester, approver = as_user(Role.ENGINEER), as_user(Role.APPROVER)
+def test_approval_flow_over_the_api(org_a, api_as):
+    requester, approver = api_as(Role.ENGINEER), api_as(Role.APPROVER)
     EnvironmentFactory(organization=org_a, slug="uat", requires_approval=True)
     booking_id = requester.post(f"{API}/bookings/", {"environment": "uat", "start": iso(9), "end": iso(10),
                                                      "purpose": "UAT"}, format="json").json()["id"]
@@ -218,8 +207,8 @@ def test_approval_flow_over_the_api(org_a, as_user):
     assert approver.post(f"{API}/bookings/{booking_id}/reject/", {}, format="json").status_code == 409
 
 
-def test_holders_extend_release_and_cancel(org_a, env, as_user):
-    me = as_user(Role.ENGINEER)
+def test_holders_extend_release_and_cancel(org_a, env, api_as):
+    me = api_as(Role.ENGINEER)
     now = timezone.now()
     current = BookingFactory(organization=org_a, environment=env, requested_by=me.user,
                              start=now - timedelta(hours=1), hours=2)
@@ -335,9 +324,9 @@ def test_leases_of_an_unknown_environment_or_lease_are_404(held, api_a):
 
 # --- deployment approvals and provisioning --------------------------------------------------
 
-def test_deployment_approval_requested_once_and_decided_by_someone_else(org_a, env, as_user):
+def test_deployment_approval_requested_once_and_decided_by_someone_else(org_a, env, api_as):
     ServiceFactory(organization=org_a, slug="payments-api")
-    requester, approver = as_user(Role.ENGINEER), as_user(Role.ENVIRONMENT_MANAGER)
+    requester, approver = api_as(Role.ENGINEER), api_as(Role.ENVIRONMENT_MANAGER)
     ask = {"environment": "sit-1", "service": "payments-api", "version": "2.0.0"}
     first = requester.post(f"{API}/deployment-approvals/", ask, format="json")
     again = requester.post(f"{API}/deployment-approvals/", ask, format="json")

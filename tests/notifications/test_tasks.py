@@ -3,19 +3,17 @@ and notify() when the broker cannot be reached."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_prerun
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tests.celery_support import broker, broker_redis_url, recording_task_runs, wait_for
 from tests.factories import ChatWebhookFactory, NotificationFactory
 from vsm import celery_app
 from vsm.notifications import services
@@ -23,59 +21,12 @@ from vsm.notifications.models import ChatDelivery, Notification, NotificationKin
 from vsm.notifications.tasks import deliver_notification, redeliver_pending_notifications
 from vsm.tenancy.roles import Role
 
-# A database of our own on the shared Redis, so other test runs' queues are left alone.
-BROKER_DB = 9
-
-
-def _redis_url() -> str:
-    base = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    return f"{base.rsplit('/', 1)[0]}/{BROKER_DB}"
-
-
-@contextmanager
-def broker(url: str):
-    """Send tasks to `url` instead of running them in-process, then put the app back."""
-    conf = celery_app.conf
-    saved = {key: conf[key] for key in ("broker_url", "task_always_eager", "worker_hijack_root_logger")}
-    conf.update(broker_url=url, task_always_eager=False, worker_hijack_root_logger=False)
-    # The app caches its connection and producer pools for the broker it first used.
-    celery_app._after_fork()
-    try:
-        yield
-    finally:
-        conf.update(saved)
-        celery_app._after_fork()
-
-
-def _wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("the worker did not deliver in time")
-
-
-@contextmanager
-def recording_task_runs():
-    """(task name, ran eagerly?, ran in the test's own thread?) for every task run."""
-    runs = []
-
-    def record(task, **_):
-        runs.append((task.name, task.request.is_eager, threading.current_thread() is threading.main_thread()))
-
-    task_prerun.connect(record, weak=False)
-    try:
-        yield runs
-    finally:
-        task_prerun.disconnect(record)
-
 
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_delivers_what_was_queued_after_commit(org_a, org_b, in_org, owner_a, member_factory,
                                                             chat_server, mailoutbox):
-    url = _redis_url()
+    url = broker_redis_url()
     redis.Redis.from_url(url).flushdb()
     approver = member_factory(Role.APPROVER)
     webhook = ChatWebhookFactory(organization=org_a, url=chat_server.url())
@@ -88,7 +39,7 @@ def test_a_real_worker_delivers_what_was_queued_after_commit(org_a, org_b, in_or
             time.sleep(0.5)  # a task sent before commit would have been picked up by now
             assert mailoutbox == [] and chat_server.received == [] and runs == []
         ids = [n.pk for n in created]
-        _wait_for(lambda: Notification.objects.filter(pk__in=ids, emailed_at__isnull=False).count() == 2
+        wait_for(lambda: Notification.objects.filter(pk__in=ids, emailed_at__isnull=False).count() == 2
                   and ChatDelivery.objects.filter(webhook=webhook, delivered_at__isnull=False).exists())
     assert runs == [(deliver_notification.name, False, False)] * 2  # by the worker, not in-process
     assert sorted(m.to[0] for m in mailoutbox) == sorted([owner_a.email, approver.email])

@@ -31,15 +31,17 @@ def _flatten(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
+            # DRF reports the errors of list items keyed by position: name them key[i].
+            name = f"[{key}]" if isinstance(key, int) else key
             if isinstance(value, dict):
                 for sub, messages in _flatten(value).items():
-                    out[f"{key}.{sub}"] = messages
+                    out[f"{name}{sub}" if sub.startswith("[") else f"{name}.{sub}"] = messages
             elif isinstance(value, list) and value and isinstance(value[0], dict):
                 for index, item in enumerate(value):
                     for sub, messages in _flatten(item).items():
-                        out[f"{key}[{index}].{sub}"] = messages
+                        out[f"{name}[{index}].{sub}"] = messages
             else:
-                out[key] = [str(v) for v in (value if isinstance(value, list) else [value])]
+                out[name] = [str(v) for v in (value if isinstance(value, list) else [value])]
         return out
     return {"non_field_errors": [str(v) for v in (detail if isinstance(detail, list) else [detail])]}
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("vsm.tenancy.api.urls")),
     path("", include("vsm.catalog.api.urls")),
     path("", include("vsm.audit.api.urls")),
+    path("", include("gates.api.urls")),
     path("", include("environments.api.urls")),
 ]

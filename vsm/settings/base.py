@@ -255,6 +255,8 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "environments.models.Booking.Status",
         "EnvironmentStatusEnum": "environments.models.Environment.Status",
         "OutageKindEnum": "environments.models.Outage.Kind",
+        "GateKindEnum": "gates.models.GateKind",
+        "GateStatusEnum": "gates.models.Status",
     },
 }
 

@@ -1,0 +1,160 @@
+"""Reads of gates. `gate_checklists` is what pages (the gates app's and the releases app's) render
+with templates/gates/_checklist.html."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from gates.models import WAIVED, CIResult, Criterion, Evaluation, Gate, GatePolicy, SignOff, Status, Waiver
+from gates.policy import sign_off_refusal, waive_refusal
+from vsm.errors import DomainError
+from vsm.tenancy.actor import Actor
+
+# Context keys name JSON keys in lookups: plain snake_case, never Django's "__" separator.
+CONTEXT_KEY = r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$"
+
+
+def criteria_with_decisions() -> QuerySet[Criterion]:
+    """Criteria with what decides their state: sign-offs, waivers (newest first) and the latest
+    evaluation, in three queries however many there are."""
+    return Criterion.objects.select_related("latest_evaluation").prefetch_related(
+        Prefetch("sign_offs", queryset=SignOff.objects.order_by("signed_at", "id")),
+        Prefetch("waivers", queryset=Waiver.objects.order_by("-granted_at", "-id")),
+    )
+
+
+def active_waiver(criterion: Criterion, now: datetime | None = None) -> Waiver | None:
+    """The waiver that applies now; expiry is computed, so an expired waiver stops applying by itself."""
+    now = now or timezone.now()
+    return next((waiver for waiver in criterion.waivers.all() if waiver.is_active(now)), None)
+
+
+def gate_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[Gate]:
+    qs = Gate.objects.select_related("owner").annotate(
+        criteria_count=Count("criteria", distinct=True),
+        met_count=Count("criteria", filter=Q(criteria__state=Status.MET), distinct=True),
+    ).order_by("-created_at", "-id")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def gate_detail_list() -> QuerySet[Gate]:
+    """Gates with their criteria and everything that decides them."""
+    criteria = Prefetch("criteria", queryset=criteria_with_decisions())
+    return Gate.objects.select_related("owner").prefetch_related(criteria)
+
+
+def gate_get(*, gate_id: int) -> Gate | None:
+    return gate_detail_list().filter(pk=gate_id).first()
+
+
+def gate_policy_get() -> GatePolicy:
+    """The organization's policy; the defaults (unsaved) when none was stored."""
+    return GatePolicy.objects.first() or GatePolicy()
+
+
+def evaluation_list(*, gate_id: int | None = None, criterion_id: int | None = None) -> QuerySet[Evaluation]:
+    qs = Evaluation.objects.order_by("-evaluated_at", "-id")
+    if gate_id is not None:
+        qs = qs.filter(gate_id=gate_id)
+    if criterion_id is not None:
+        qs = qs.filter(criterion_id=criterion_id)
+    return qs
+
+
+def ci_result_list(*, name: str | None = None, subject: str | None = None) -> QuerySet[CIResult]:
+    qs = CIResult.objects.order_by("-reported_at", "-id")
+    if name:
+        qs = qs.filter(name=name)
+    if subject:
+        qs = qs.filter(subject=subject)
+    return qs
+
+
+def ci_result_latest(*, name: str, subject: str) -> CIResult | None:
+    return ci_result_list(name=name, subject=subject).first()
+
+
+def criteria_referencing(*, rule: str, literal: str, from_context: str, value: Any) -> QuerySet[Criterion]:
+    """Criteria of `rule` whose parameters point at `value`: literally (params[literal] == value)
+    or through their gate's context (params[from_context] names a context key holding value)."""
+    of_rule = Criterion.objects.filter(rule=rule)
+    keys = set(of_rule.filter(params__has_key=from_context).values_list(f"params__{from_context}", flat=True))
+    match = Q(**{f"params__{literal}": value})
+    for key in keys:
+        if isinstance(key, str) and re.match(CONTEXT_KEY, key):
+            match |= Q(**{f"params__{from_context}": key, f"gate__context__{key}": value})
+    return of_rule.filter(match)
+
+
+# --- checklists --------------------------------------------------------------------------------
+
+@dataclass
+class ChecklistItem:
+    criterion: Criterion
+    state: str  # met, pending, failed or waived
+    waiver: Waiver | None
+    sign_offs: list[SignOff]
+    sign_refusal: DomainError | None
+    can_waive: bool
+    problem: dict[str, Any] | None = None  # a refused decision about this criterion, to show on it
+
+    @property
+    def can_sign(self) -> bool:
+        return self.sign_refusal is None
+
+    @property
+    def approvals(self) -> int:
+        return sum(1 for s in self.sign_offs if s.decision == SignOff.Decision.APPROVE)
+
+
+@dataclass
+class Checklist:
+    gate: Gate
+    items: list[ChecklistItem]
+    policy: GatePolicy
+
+    @property
+    def waived_count(self) -> int:
+        return sum(1 for item in self.items if item.state == WAIVED)
+
+
+def _checklist(gate: Gate, *, actor: Actor, policy: GatePolicy, now: datetime) -> Checklist:
+    may_waive = waive_refusal(actor=actor, policy=policy) is None
+    items = []
+    for criterion in gate.criteria.all():
+        sign_offs = list(criterion.sign_offs.all())
+        waiver = active_waiver(criterion, now)
+        items.append(ChecklistItem(
+            criterion=criterion,
+            state=criterion.display_state(waiver),
+            waiver=waiver,
+            sign_offs=sign_offs,
+            sign_refusal=sign_off_refusal(actor=actor, gate=gate, criterion=criterion, policy=policy,
+                                          signed_user_ids={s.user_id for s in sign_offs}),
+            can_waive=may_waive,
+        ))
+    return Checklist(gate=gate, items=items, policy=policy)
+
+
+def gate_checklists(*, gate_ids: Iterable[int], actor: Actor) -> dict[int, Checklist]:
+    """Checklists of several gates as `actor` sees them (which buttons they get), in a fixed
+    number of queries: a page showing every gate of a release includes one partial per gate."""
+    policy = gate_policy_get()
+    now = timezone.now()
+    return {gate.pk: _checklist(gate, actor=actor, policy=policy, now=now)
+            for gate in gate_detail_list().filter(pk__in=list(gate_ids))}
+
+
+def gate_checklist(*, gate_id: int, actor: Actor) -> Checklist | None:
+    return gate_checklists(gate_ids=[gate_id], actor=actor).get(gate_id)

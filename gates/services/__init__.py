@@ -1,0 +1,24 @@
+"""Every write of the gates app. Split by sub-domain; import from here.
+
+Other apps create gates with `gate_create` (with the owner and the context their rules read)
+and read `gate.status`, or `gates.selectors.gate_checklists` for the detail.
+"""
+
+from gates.services.checklists import (
+    MAX_SIGN_OFFS,
+    criterion_add,
+    criterion_remove,
+    criterion_update,
+    gate_create,
+    gate_evaluate,
+    gate_reevaluate_dependents,
+)
+from gates.services.ci_results import ci_result_reevaluate_gates, ci_result_report
+from gates.services.decisions import criterion_waive, gate_policy_update, gate_sign_off, waiver_revoke
+
+__all__ = [
+    "MAX_SIGN_OFFS",
+    "criterion_add", "criterion_remove", "criterion_update", "gate_create", "gate_evaluate",
+    "gate_reevaluate_dependents", "ci_result_reevaluate_gates", "ci_result_report",
+    "criterion_waive", "gate_policy_update", "gate_sign_off", "waiver_revoke",
+]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -13,9 +12,10 @@ from environments.availability import peak_overlap
 from environments.models import Booking, Environment, EnvironmentGroup, Outage, Tier, make_period
 from environments.periods import require_aware
 from environments.selectors import is_environment_manager
-from environments.services._common import label, lock_environments, require
+from environments.services._common import lock_environments, require
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Team, ValueStream
+from vsm.entities import save_entity
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
@@ -29,23 +29,6 @@ ENVIRONMENT_FIELDS = (
     "url", "description", "is_bookable", "requires_booking", "requires_approval", "requires_deployment_approval",
     "max_booking_hours", "capacity",
 )
-
-
-def _save(instance: models.Model, *, actor: Actor, action: str, before: dict | None) -> models.Model:
-    try:
-        instance.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        fields = exc.message_dict
-        raise InvalidInput(next(iter(fields.values()))[0], fields=fields) from exc
-    try:
-        with transaction.atomic():
-            instance.save()
-            audit_record(actor=actor, action=f"{label(type(instance))}.{action}", instance=instance,
-                         before=before, after=snapshot(instance))
-    except IntegrityError as exc:
-        slug = getattr(instance, "slug", "")
-        raise Conflict(f"'{slug}' is already taken.", fields={"slug": [f"'{slug}' is taken"]}) from exc
-    return instance
 
 
 def _clean_slug(name: str, slug: str | None) -> tuple[str, str]:
@@ -91,7 +74,7 @@ def environment_create(*, actor: Actor, name: str, slug: str | None = None, tier
         max_booking_hours=max_booking_hours, capacity=capacity, status=status, status_reason=status_reason,
     )
     _check_environment(env)
-    return _save(env, actor=actor, action="created", before=None)
+    return save_entity(env, actor=actor, action="created", before=None)
 
 
 def environment_update(*, actor: Actor, environment: Environment, **changes) -> Environment:
@@ -112,7 +95,7 @@ def environment_update(*, actor: Actor, environment: Environment, **changes) -> 
         _check_environment(environment)
         if "capacity" in changes:
             _apply_capacity(environment)
-        return _save(environment, actor=actor, action="updated", before=before)
+        return save_entity(environment, actor=actor, action="updated", before=before)
 
 
 def _apply_capacity(environment: Environment) -> None:
@@ -143,7 +126,7 @@ def group_create(*, actor: Actor, name: str, slug: str | None = None, descriptio
     require(actor, Perm.MANAGE_ENVIRONMENTS)
     name, slug = _clean_slug(name, slug)
     with transaction.atomic():
-        group = _save(EnvironmentGroup(name=name, slug=slug, description=description), actor=actor,
+        group = save_entity(EnvironmentGroup(name=name, slug=slug, description=description), actor=actor,
                       action="created", before=None)
         if environments is not None:
             group_set_members(actor=actor, group=group, environments=environments)
@@ -159,7 +142,7 @@ def group_update(*, actor: Actor, group: EnvironmentGroup, name: str | None = No
             group.name, _ = _clean_slug(name, group.slug)
         if description is not None:
             group.description = description
-        _save(group, actor=actor, action="updated", before=before)
+        save_entity(group, actor=actor, action="updated", before=before)
         if environments is not None:
             group_set_members(actor=actor, group=group, environments=environments)
     return group

@@ -3,15 +3,15 @@ transaction and records an audit event."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service, Team, TeamMember, ValueStream
-from vsm.errors import Conflict, DomainError, InvalidInput, PermissionRefused
+from vsm.entities import save_entity
+from vsm.errors import DomainError, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.models import Membership
 from vsm.tenancy.roles import Perm
@@ -28,34 +28,6 @@ def _label(model: type[models.Model]) -> str:
     return model._meta.model_name
 
 
-def _validate(instance: models.Model) -> None:
-    """The model's own field rules (lengths, slug and URL formats, related rows of this
-    organization), raised as InvalidInput so pages and the API name the fields alike."""
-    try:
-        instance.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        fields = exc.message_dict
-        first_field, first_messages = next(iter(fields.items()))
-        raise InvalidInput(f"{first_field}: {first_messages[0]}", fields=fields) from exc
-
-
-def _write(instance: models.Model, *, actor: Actor, action: str, before: dict | None) -> models.Model:
-    _validate(instance)
-    try:
-        with transaction.atomic():
-            instance.save()
-            audit_record(actor=actor, action=f"{_label(type(instance))}.{action}", instance=instance,
-                         before=before, after=snapshot(instance))
-    except IntegrityError as exc:
-        # The (organization, slug) constraint is the only one a caller can collide with.
-        slug = getattr(instance, "slug", "")
-        raise Conflict(
-            f"A {type(instance)._meta.verbose_name} with slug '{slug}' already exists.",
-            fields={"slug": [f"'{slug}' is taken"]}, conflicts_with=[slug],
-        ) from exc
-    return instance
-
-
 def _create(model: type[models.Model], *, actor: Actor, name: str, slug: str | None, **fields) -> models.Model:
     _require(actor)
     name = (name or "").strip()
@@ -64,7 +36,7 @@ def _create(model: type[models.Model], *, actor: Actor, name: str, slug: str | N
     slug = slug or slugify(name)[:60]
     if not slug:
         raise InvalidInput.field("slug", "A slug is required (letters, digits, hyphens).")
-    return _write(model(name=name, slug=slug, **fields), actor=actor, action="created", before=None)
+    return save_entity(model(name=name, slug=slug, **fields), actor=actor, action="created", before=None)
 
 
 def _update(instance: models.Model, *, actor: Actor, changes: dict) -> models.Model:
@@ -76,7 +48,7 @@ def _update(instance: models.Model, *, actor: Actor, changes: dict) -> models.Mo
     if snapshot(instance) == before:
         return instance  # nothing changed: nothing to write, nothing to audit
     try:
-        return _write(instance, actor=actor, action="updated", before=before)
+        return save_entity(instance, actor=actor, action="updated", before=before)
     except DomainError:
         instance.refresh_from_db()  # the caller keeps the stored state, not the refused one
         raise

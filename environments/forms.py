@@ -13,6 +13,7 @@ from environments.models import (
     ProvisioningRequest,
     Tier,
 )
+from vsm.catalog.forms import DESCRIPTION_MAX
 from vsm.catalog.models import Team, ValueStream
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -125,3 +126,91 @@ class ProvisioningAdvanceForm(forms.Form):
     note = forms.CharField(max_length=500, required=False)
 
 
+
+
+# --- the environment managers' forms ------------------------------------------------------
+# Plain forms, not ModelForms: the services compare an entity before and after a change, so a
+# form must not change the entity it was built from. Related choices come from the default
+# (tenant-scoped) managers, so only this organization's rows can be chosen.
+
+class YesNoField(forms.TypedChoiceField):
+    """A yes/no choice that may also be left to the service to decide ("derived"). A select, not a
+    checkbox: an unticked box would say "no" where the person meant "whatever the tier implies"."""
+
+    def __init__(self, *, derived: str, **kwargs):
+        # The values are what str() gives for the booleans, so an initial True selects "Yes".
+        super().__init__(choices=[("", derived), ("True", "Yes"), ("False", "No")],
+                         coerce=lambda value: value in (True, "True"), empty_value=None, required=False, **kwargs)
+
+    def must_choose(self) -> None:
+        """On an edit there is a current value, so "derived" is no longer a choice."""
+        self.choices = self.choices[1:]
+        self.required = True
+
+
+class EnvironmentForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    slug = forms.SlugField(max_length=60, required=False, help_text="in URLs and the API; empty: made from the name")
+    tier = forms.ChoiceField(choices=Tier.choices, initial=Tier.TEST)
+    is_production = YesNoField(derived="Only if the tier is production", label="Production")
+    value_stream = forms.ModelChoiceField(ValueStream.objects.order_by("name"), required=False, to_field_name="slug",
+                                          empty_label="(shared by every stream)")
+    owning_team = forms.ModelChoiceField(Team.objects.order_by("name"), required=False, to_field_name="slug",
+                                         empty_label="(none)", help_text="its managers approve bookings")
+    group = forms.ModelChoiceField(EnvironmentGroup.objects.order_by("name"), required=False, to_field_name="slug",
+                                   empty_label="(none)", help_text="booking the group books every member")
+    url = forms.URLField(required=False, max_length=200, label="URL", assume_scheme="https")
+    description = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    is_bookable = forms.BooleanField(required=False, initial=True, label="Bookable")
+    requires_booking = YesNoField(derived="Unless it is production", label="CI needs a booking",
+                                  help_text="a CI job gets a lease only under a booking")
+    requires_approval = forms.BooleanField(required=False, label="Bookings need approval")
+    requires_deployment_approval = forms.BooleanField(required=False, label="Each deployment needs approval")
+    max_booking_hours = forms.IntegerField(required=False, min_value=1, label="Longest booking (hours)",
+                                           help_text="empty: no limit")
+    capacity = forms.IntegerField(min_value=1, max_value=1000, initial=1,
+                                  help_text="how many approved bookings may overlap")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["slug"].required = True
+            self.fields["slug"].help_text = "in URLs and the API; links that use the old slug stop working"
+            for name in ("is_production", "requires_booking"):
+                self.fields[name].must_choose()
+
+    def changes(self) -> dict:
+        """The fields the person changed, for the update service (which audits before and after)."""
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class EnvironmentStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Environment.Status.choices)
+    reason = forms.CharField(max_length=300, required=False,
+                             help_text="required unless available; people see it when they are refused")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") not in (None, Environment.Status.AVAILABLE) and not data.get("reason"):
+            self.add_error("reason", "Say why the environment is not available.")
+        return data
+
+
+class EnvironmentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, env):
+        return f"{env.name} (in {env.group.name})" if env.group else env.name
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    slug = forms.SlugField(max_length=60, required=False, help_text="in URLs and the API; empty: made from the name")
+    description = forms.CharField(required=False, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    environments = EnvironmentChoiceField(
+        Environment.objects.select_related("group").order_by("name"), required=False, to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="an environment belongs to one group: choosing it here takes it out of its current one")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # the services keep a group's slug
+            del self.fields["slug"]

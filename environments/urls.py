@@ -5,6 +5,11 @@ from environments import feeds, views
 app_name = "environments"
 urlpatterns = [
     path("", views.EnvironmentListView.as_view(), name="list"),
+    path("new/", views.EnvironmentCreateView.as_view(), name="environment_new"),
+    path("groups/", views.GroupListView.as_view(), name="groups"),
+    path("groups/new/", views.GroupCreateView.as_view(), name="group_new"),
+    path("groups/<slug:group_slug>/edit/", views.GroupEditView.as_view(), name="group_edit"),
+    path("groups/<slug:group_slug>/delete/", views.GroupDeleteView.as_view(), name="group_delete"),
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
     path("book/", views.BookView.as_view(), name="book"),
     path("book/check/", views.BookCheckView.as_view(), name="book_check"),
@@ -21,6 +26,8 @@ urlpatterns = [
          name="environment_feed"),
     path("feeds/team/<slug:team_slug>/<str:feed_token>.ics", feeds.TeamFeedView.as_view(), name="team_feed"),
     path("<slug:env_slug>/", views.EnvironmentDetailView.as_view(), name="detail"),
+    path("<slug:env_slug>/edit/", views.EnvironmentEditView.as_view(), name="environment_edit"),
+    path("<slug:env_slug>/status/", views.EnvironmentStatusView.as_view(), name="environment_status"),
     path("<slug:env_slug>/outages/", views.OutagesView.as_view(), name="outages"),
     path("<slug:env_slug>/outages/<int:outage_id>/delete/", views.OutageDeleteView.as_view(), name="outage_delete"),
 ]

@@ -118,6 +118,8 @@ def _apply_capacity(environment: Environment) -> None:
 
 def environment_set_status(*, actor: Actor, environment: Environment, status: str, reason: str = ""
                            ) -> Environment:
+    if status != Environment.Status.AVAILABLE and not reason.strip():
+        raise InvalidInput.field("reason", "Say why the environment is not available.")
     return environment_update(actor=actor, environment=environment, status=status, status_reason=reason.strip())
 
 

@@ -1,0 +1,102 @@
+"""Finding environments: the list, an environment's page, the booking calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from environments import selectors
+from environments.feeds import feed_path
+from environments.forms import (
+    CalendarForm,
+    EnvironmentFilterForm,
+)
+from environments.models import (
+    Environment,
+)
+from environments.views.base import EnvPage, page_of
+
+
+class EnvironmentListView(EnvPage):
+    def get(self, request):
+        form = EnvironmentFilterForm(request.GET or None)
+        page = page_of(request, selectors.environment_list(**form.filters()))
+        availability = selectors.environment_availability(environments=list(page.object_list))
+        return render(request, "environments/list.html", {
+            "form": form, "page_obj": page, "rows": [(env, availability[env.pk]) for env in page],
+        }, status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+class EnvironmentDetailView(EnvPage):
+    def get(self, request, env_slug: str):
+        env = self.environment(env_slug)
+        upcoming, history = selectors.environment_bookings(environment=env)
+        return render(request, "environments/detail.html", {
+            "env": env, "upcoming": upcoming, "history": history,
+            "availability": selectors.environment_availability(environments=[env])[env.pk],
+            "outages": selectors.outage_list(environment=env.slug, start=timezone.now())[:20],
+            "leases": selectors.lease_list(environment=env, active_only=True)[:20],
+            "can_manage": selectors.is_environment_manager(actor=self.actor, environment=env),
+            "feed_url": request.build_absolute_uri(feed_path(org_slug=self.org.slug, environment=env)),
+        })
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+def _window(view: str, day: date, zone) -> tuple[datetime, datetime, list[tuple[str, bool]]]:
+    """The shown period, in the viewer's zone, and the labels of its columns (label, is_today)."""
+    today = timezone.localdate()
+    if view == "day":
+        first, last = day, day + timedelta(days=1)
+        start = datetime.combine(first, time.min, tzinfo=zone)
+        return start, datetime.combine(last, time.min, tzinfo=zone), [(f"{h:02d}", False) for h in range(24)]
+    if view == "month":
+        first = day.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1)
+    else:
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=7)
+    days = [first + timedelta(days=n) for n in range((last - first).days)]
+    labels = [(d.strftime("%a %d") if view == "week" else d.strftime("%d"), d == today) for d in days]
+    return datetime.combine(first, time.min, tzinfo=zone), datetime.combine(last, time.min, tzinfo=zone), labels
+
+
+def _placed(items, start: datetime, end: datetime) -> list[dict]:
+    """Each item's position on the track, in percent of the window (clipped to it)."""
+    span = (end - start).total_seconds()
+    placed = []
+    for item in items:
+        lower, upper = max(item.start, start), min(item.end, end)
+        placed.append({"item": item, "left": round((lower - start).total_seconds() / span * 100, 3),
+                       "width": max(round((upper - lower).total_seconds() / span * 100, 3), 0.4)})
+    return placed
+
+
+class CalendarView(EnvPage):
+    STEP = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
+
+    def get(self, request):
+        form = CalendarForm(request.GET or None)
+        valid = form.is_valid() if form.is_bound else True
+        data = form.cleaned_data if form.is_bound and valid else {}
+        view = data.get("view") or "week"
+        day = data.get("date") or timezone.localdate()
+        zone = timezone.get_current_timezone()
+        start, end, columns = _window(view, day, zone)
+        page = page_of(request, selectors.environment_list(**form.filters()) if valid else Environment.objects.none(),
+                         size=20)
+        envs = list(page.object_list)
+        bookings, outages = selectors.calendar_entries(environments=envs, start=start, end=end)
+        rows = [{"env": env, "bookings": _placed(bookings[env.pk], start, end),
+                 "outages": _placed(outages[env.pk], start, end)} for env in envs]
+        step = self.STEP[view]
+        previous_day = (start - timedelta(days=1)).date() if view == "month" else day - step
+        return render(request, "environments/calendar.html", {
+            "form": form, "view": view, "day": day, "start": start, "last": end - timedelta(seconds=1),
+            "columns": columns, "rows": rows,
+            "page_obj": page,
+            "previous_day": previous_day, "next_day": end.date() if view == "month" else day + step,
+            "views": CalendarForm.VIEWS,
+        }, status=200 if valid else 400)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("notifications/", include("vsm.notifications.urls")),
     path("gates/", include("gates.urls")),
     path("environments/", include("environments.urls")),
+    path("releases/", include("releases.urls")),
 ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("vsm.audit.api.urls")),
     path("", include("gates.api.urls")),
     path("", include("environments.api.urls")),
+    path("", include("releases.api.urls")),
 ]

@@ -257,6 +257,13 @@ SPECTACULAR_SETTINGS = {
         "OutageKindEnum": "environments.models.Outage.Kind",
         "GateKindEnum": "gates.models.GateKind",
         "GateStatusEnum": "gates.models.Status",
+        "ReleaseKindEnum": "releases.models.releases.ReleaseKind",
+        "ReleaseStatusEnum": "releases.models.releases.ReleaseStatus",
+        "PhaseStatusEnum": "releases.models.releases.PhaseStatus",
+        "ActivityKindEnum": "releases.models.deployments.ActivityKind",
+        "ActivityStatusEnum": "releases.models.deployments.ActivityStatus",
+        "DeploymentDecisionEnum": "releases.models.deployments.Decision",
+        "SignOffDecisionEnum": "gates.models.SignOff.Decision",
     },
 }
 

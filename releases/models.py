@@ -1,1 +1,0 @@
-"""Releases models: built by its own issue."""

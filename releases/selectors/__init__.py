@@ -1,0 +1,58 @@
+"""Every read of the releases app. Split by sub-domain; import from here."""
+
+from releases.selectors.deployments import (
+    PlanProgress,
+    Slot,
+    activity_list,
+    deployment_check_list,
+    next_slot_booking,
+    plan_progress,
+    release_settings_get,
+    slot_booking_covering,
+    slot_booking_list,
+    slot_window_list,
+    slots_between,
+)
+from releases.selectors.evidence import evidence_pack
+from releases.selectors.freezes import (
+    FreezeOccurrence,
+    freeze_active,
+    freeze_active_anywhere_in,
+    freeze_occurrences,
+    freeze_override_in_force,
+    freeze_override_list,
+    freeze_window_get,
+    freeze_window_list,
+)
+from releases.selectors.releases import (
+    LateDependency,
+    PhaseCollisions,
+    Rollup,
+    dependency_warnings,
+    phase_collisions,
+    phase_targeting,
+    phases_with_gates,
+    release_calendar,
+    release_detail_list,
+    release_for_deployment,
+    release_get,
+    release_list,
+    release_refs,
+    release_rollup,
+    template_get,
+    template_list,
+    unmet_criteria,
+)
+
+__all__ = [
+    "PlanProgress", "Slot", "activity_list", "deployment_check_list", "next_slot_booking", "plan_progress",
+    "release_settings_get", "slot_booking_covering", "slot_booking_list", "slot_window_list", "slots_between",
+    "evidence_pack",
+    "FreezeOccurrence", "freeze_active", "freeze_active_anywhere_in", "freeze_occurrences",
+    "freeze_override_in_force", "freeze_override_list",
+    "freeze_window_get", "freeze_window_list",
+    "LateDependency", "PhaseCollisions", "Rollup", "dependency_warnings", "phase_collisions", "phase_targeting",
+    "phases_with_gates", "release_calendar", "release_detail_list", "release_for_deployment", "release_get",
+    "release_list", "release_refs", "release_rollup", "template_get", "template_list",
+    "unmet_criteria",
+]

@@ -1,0 +1,127 @@
+"""Reads of freeze windows: which apply where, which run now (and until when), which occurrences
+fall in a period (calendar, feed, collision preview), and the overrides in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from environments.models import Environment
+from releases.models import FreezeOverride, FreezeScope, FreezeWindow, FreezeWindowEnvironment
+from vsm.catalog.models import ValueStream
+
+
+@dataclass(frozen=True)
+class FreezeOccurrence:
+    window: FreezeWindow
+    start: datetime
+    end: datetime  # for a running freeze: when deployments may resume (back-to-back occurrences joined)
+
+
+def freeze_window_list(*, scope: str | None = None, value_stream: str | None = None, current: bool = False,
+                       at: datetime | None = None) -> QuerySet[FreezeWindow]:
+    """Freeze windows by scope and value stream slug; `current` keeps those not over yet."""
+    qs = FreezeWindow.objects.select_related("value_stream", "created_by").prefetch_related(
+        Prefetch("environments", queryset=Environment.objects.order_by("name"))).order_by("starts_at", "id")
+    if scope:
+        qs = qs.filter(scope=scope)
+    if value_stream:
+        qs = qs.filter(value_stream__slug=value_stream)
+    if current:
+        qs = qs.filter(Q(last_ends_at__isnull=True) | Q(last_ends_at__gt=at or timezone.now()))
+    return qs
+
+
+def freeze_window_get(*, window_id: int) -> FreezeWindow | None:
+    return freeze_window_list().filter(pk=window_id).first()
+
+
+def _in_period(start: datetime, end: datetime) -> Q:
+    return Q(starts_at__lt=end) & (Q(last_ends_at__isnull=True) | Q(last_ends_at__gt=start))
+
+
+def _applying(windows: list[FreezeWindow], environments: list[Environment], value_stream) -> list[FreezeWindow]:
+    """The windows whose scope covers a deployment of `value_stream` into any of `environments`.
+    Decided in Python over the few windows in force: every deployment check asks, and a plain
+    query costs far less than one that encodes the scopes."""
+    streams = {s for s in (_pk(value_stream), *(env.value_stream_id for env in environments)) if s}
+    tiers = {env.tier for env in environments}
+    by_environment = [w.pk for w in windows if w.scope == FreezeScope.ENVIRONMENTS]
+    linked = set(FreezeWindowEnvironment.objects.filter(
+        freeze_window_id__in=by_environment, environment__in=environments).values_list("freeze_window_id", flat=True)
+    ) if by_environment and environments else set()
+    return [w for w in windows if w.scope == FreezeScope.ORGANIZATION
+            or (w.scope == FreezeScope.VALUE_STREAM and w.value_stream_id in streams)
+            or (w.scope == FreezeScope.TIER and w.tier in tiers)
+            or w.pk in linked]
+
+
+def _candidates(start: datetime, end: datetime, environments: list[Environment], value_stream,
+                everywhere: bool) -> list[FreezeWindow]:
+    windows = list(FreezeWindow.objects.filter(_in_period(start, end)).select_related("value_stream").order_by(
+        "starts_at", "id"))
+    return windows if everywhere else _applying(windows, environments, value_stream)
+
+
+def _pk(value) -> int | None:
+    return value.pk if isinstance(value, ValueStream) else value
+
+
+def _running(at: datetime | None, environments: list[Environment], value_stream, everywhere: bool
+             ) -> list[FreezeOccurrence]:
+    at = at or timezone.now()
+    found = []
+    for window in _candidates(at, at + timedelta(microseconds=1), environments, value_stream, everywhere):
+        running = window.recurrence.active_at(at)
+        if running is not None:
+            found.append(FreezeOccurrence(window, *running))
+    return found
+
+
+def freeze_active(*, at: datetime | None = None, environment: Environment | None = None,
+                  value_stream: ValueStream | int | None = None) -> list[FreezeOccurrence]:
+    """The freeze windows in force at `at` for a deployment of `value_stream` into `environment`,
+    each with its current end. With neither given: every window in force anywhere (the banner)."""
+    everywhere = environment is None and value_stream is None
+    return _running(at, [environment] if environment is not None else [], value_stream, everywhere)
+
+
+def freeze_active_anywhere_in(*, environments: list[Environment], value_stream: ValueStream | int | None,
+                              at: datetime | None = None) -> list[FreezeOccurrence]:
+    """The freezes in force for a deployment of `value_stream` into any of `environments` (a
+    release's phases), in two queries at most."""
+    if not environments and value_stream is None:
+        return []
+    return sorted(_running(at, environments, value_stream, everywhere=False), key=lambda o: (o.end, o.window.pk))
+
+
+def freeze_occurrences(*, start: datetime, end: datetime, environment: Environment | None = None,
+                       value_stream: ValueStream | int | None = None, everywhere: bool = False
+                       ) -> list[FreezeOccurrence]:
+    """Occurrences overlapping [start, end), of the windows that apply (or of all, `everywhere`)."""
+    found = []
+    for window in _candidates(start, end, [environment] if environment is not None else [], value_stream, everywhere):
+        found += [FreezeOccurrence(window, s, e) for s, e in window.recurrence.overlapping(start, end)]
+    return sorted(found, key=lambda o: (o.start, o.window.pk))
+
+
+def freeze_override_in_force(*, window: FreezeWindow, at: datetime, release_id: int | None,
+                             environment: Environment | None) -> FreezeOverride | None:
+    """An override of `window` still valid at `at` for this release or this environment."""
+    holders = Q(pk__in=[])
+    if release_id is not None:
+        holders |= Q(release_id=release_id)
+    if environment is not None:
+        holders |= Q(environment=environment, release__isnull=True)
+    return FreezeOverride.objects.filter(holders, freeze_window=window, expires_at__gt=at).order_by(
+        "-expires_at").first()
+
+
+def freeze_override_list(*, window: FreezeWindow | None = None) -> QuerySet[FreezeOverride]:
+    qs = FreezeOverride.objects.select_related("freeze_window", "release", "environment").order_by("-granted_at", "-id")
+    if window is not None:
+        qs = qs.filter(freeze_window=window)
+    return qs

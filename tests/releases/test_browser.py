@@ -1,0 +1,100 @@
+"""In a real Chromium: a release manager creates a release from a template and starts it, an
+approver signs off the manual criterion and sees the gate pass, the release manager advances the
+phase; a freeze in force shows as a banner."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from releases import services
+from tests.environments.factories import EnvironmentFactory
+from tests.factories import MembershipFactory, OrganizationFactory, ServiceFactory, UserFactory, ValueStreamFactory
+from tests.releases.factories import FreezeWindowFactory
+from vsm.tenancy.actor import Actor
+from vsm.tenancy.context import tenant_context
+from vsm.tenancy.roles import Role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SIMPLE = {"name": "Simple", "phases": [
+    {"name": "SIT", "tier": "integration", "duration_days": 3, "entry_criteria": [],
+     "exit_criteria": [{"title": "Test lead sign-off", "type": "manual", "signer_role": "approver"}]},
+    {"name": "PROD", "tier": "production", "duration_days": 1,
+     "entry_criteria": [{"title": "Previous gate met", "type": "automated", "rule": "criteria_of_gate_met",
+                         "params": {"gate_id_from_context": "previous_gate_id"}}], "exit_criteria": []},
+]}
+
+
+def phase_status(page, name: str):
+    return page.locator(f'[data-testid="phase-row"][data-phase="{name}"]').get_by_test_id("phase-status")
+
+
+def test_create_from_template_sign_off_see_the_gate_pass_and_advance(page, browser_login):
+    acme = OrganizationFactory(name="Acme Payments", slug="acme")
+    OrganizationFactory(name="CANARY-B Globex", slug="globex")
+    rita = UserFactory(email="rita@acme.test", full_name="Rita Release")
+    ada = UserFactory(email="ada@acme.test", full_name="Ada Approver")
+    MembershipFactory(organization=acme, user=rita, role=Role.RELEASE_MANAGER)
+    MembershipFactory(organization=acme, user=ada, role=Role.APPROVER)
+    stream = ValueStreamFactory(organization=acme, name="Payments", slug="payments")
+    ServiceFactory(organization=acme, slug="payments-api", value_stream=stream)
+    EnvironmentFactory(organization=acme, name="Payments SIT", slug="payments-sit", tier="integration",
+                       value_stream=stream, requires_booking=False)
+    EnvironmentFactory(organization=acme, name="Payments Production", slug="payments-prod", tier="production",
+                       is_production=True, value_stream=stream)
+    FreezeWindowFactory(organization=acme, name="Quarter-end freeze", scope="tier", tier="production",
+                        reason="Finance closes the books")
+    with tenant_context(acme):
+        services.template_create(actor=Actor(role=Role.RELEASE_MANAGER, user=rita), **SIMPLE)
+    start = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    # The release manager creates the release from the template.
+    browser_login("rita@acme.test")
+    page.goto("/o/acme/releases/")
+    page.get_by_test_id("new-release").click()
+    page.get_by_label("Template").select_option(label="Simple")
+    page.get_by_label("Name").fill("Payments")
+    page.get_by_label("Version").fill("2.5.0")
+    page.get_by_label("Value stream").select_option(label="Payments")
+    page.get_by_label("Planned start").fill(start)
+    page.get_by_role("button", name="Create release").click()
+    expect(page.get_by_test_id("release-title")).to_have_text("Payments 2.5.0")
+    # The production phase is frozen: the banner says so, with the reason.
+    expect(page.get_by_test_id("freeze-banner")).to_contain_text("Quarter-end freeze")
+    expect(page.get_by_test_id("freeze-banner")).to_contain_text("Finance closes the books")
+
+    page.get_by_test_id("advance").click()  # "Start SIT": its entry gate has no criteria
+    expect(phase_status(page, "SIT")).to_have_text("Active")
+    release_url = page.url
+
+    # Finishing SIT is refused while the sign-off is missing.
+    page.get_by_test_id("advance").click()
+    expect(page.get_by_test_id("advance-error")).to_contain_text("Test lead sign-off")
+
+    # The approver signs off; the checklist answers in place and the gate is met.
+    page.context.clear_cookies()
+    browser_login("ada@acme.test")
+    page.goto(release_url)
+    sit_exit = page.get_by_test_id("phase-gates").filter(has_text="SIT").get_by_test_id("gate-checklist").nth(1)
+    expect(sit_exit.get_by_test_id("gate-status")).to_have_text("pending")
+    criterion = sit_exit.get_by_test_id("criterion").filter(has_text="Test lead sign-off")
+    criterion.get_by_placeholder("Comment (optional)").fill("Regression green")
+    criterion.get_by_test_id("approve").click()
+    sit_exit = page.get_by_test_id("phase-gates").filter(has_text="SIT").get_by_test_id("gate-checklist").nth(1)
+    expect(sit_exit.get_by_test_id("gate-status")).to_have_text("met")
+    expect(sit_exit.get_by_test_id("criterion-state")).to_have_text("met")
+
+    # The release manager moves the release on to production.
+    page.context.clear_cookies()
+    browser_login("rita@acme.test")
+    page.goto(release_url)
+    page.get_by_test_id("advance").click()
+    expect(page.get_by_text(re.compile(r"is now in PROD"))).to_be_visible()
+    expect(phase_status(page, "PROD")).to_have_text("Active")
+    expect(phase_status(page, "SIT")).to_have_text("Done")
+    page.screenshot(path="/tmp/sluice-release-detail.png", full_page=True)

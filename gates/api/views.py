@@ -12,7 +12,7 @@ from gates import selectors, services
 from gates.api import serializers as s
 from gates.models import CIResult, Criterion, Gate, GatePolicy, SignOff, Waiver
 from gates.rules import registry
-from vsm.api.base import OrgAPIMixin, OrgAPIView
+from vsm.api.base import OrgAPIMixin, OrgAPIView, validated_input
 from vsm.api.schema import ErrorSerializer
 from vsm.errors import InvalidInput
 from vsm.tenancy.roles import Perm
@@ -21,12 +21,6 @@ BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.
 REFUSED = OpenApiResponse(ErrorSerializer, description="Your role, or segregation of duties, does not allow it.")
 CONFLICT = OpenApiResponse(ErrorSerializer,
                            description="Collides with the current state; `error.details.conflicts_with` names it.")
-
-
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _gate_detail(gate_id: int) -> dict:
@@ -62,7 +56,8 @@ class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
 
     @extend_schema(parameters=[s.GateFilterSerializer], responses=s.GateSerializer(many=True))
     def list(self, request):
-        return self.page(selectors.gate_list(**_valid(s.GateFilterSerializer, request.query_params)), s.GateSerializer)
+        filters = validated_input(s.GateFilterSerializer, request.query_params)
+        return self.page(selectors.gate_list(**filters), s.GateSerializer)
 
     @extend_schema(
         request=s.GateInputSerializer, responses={201: s.GateDetailSerializer, 400: BAD_INPUT, 403: REFUSED},
@@ -75,7 +70,7 @@ class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
             ]})],
     )
     def create(self, request):
-        gate = services.gate_create(actor=self.actor, **_valid(s.GateInputSerializer, request.data))
+        gate = services.gate_create(actor=self.actor, **validated_input(s.GateInputSerializer, request.data))
         return Response(_gate_detail(gate.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: s.GateDetailSerializer})
@@ -105,13 +100,13 @@ class CriterionViewSet(_ViewSet, mixins.RetrieveModelMixin):
                        "gate": 12, "title": "CAB approval", "type": "manual", "signer_role": "approver",
                        "required_sign_offs": 2})])
     def create(self, request):
-        data = dict(_valid(s.CriterionCreateSerializer, request.data))
+        data = dict(validated_input(s.CriterionCreateSerializer, request.data))
         criterion = services.criterion_add(actor=self.actor, **data)
         return self._answer(criterion, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.CriterionInputSerializer, responses={200: s.CriterionSerializer, 400: BAD_INPUT})
     def partial_update(self, request, pk=None):
-        data = _valid(s.CriterionInputSerializer, request.data, partial=True)
+        data = validated_input(s.CriterionInputSerializer, request.data, partial=True)
         criterion = services.criterion_update(actor=self.actor, criterion=self.get_object(), **data)
         return self._answer(criterion)
 
@@ -141,7 +136,7 @@ class SignOffCreateView(_CriterionDecisionView):
     def post(self, request, criterion_id: int):
         """Approve or reject a manual criterion, once per person. Automated criteria answer 400."""
         criterion = self.criterion(criterion_id)
-        data = _valid(s.SignOffInputSerializer, request.data)
+        data = validated_input(s.SignOffInputSerializer, request.data)
         sign_off = services.gate_sign_off(actor=self.actor, criterion=criterion, **data)
         return Response({"sign_off": s.SignOffSerializer(sign_off).data, "gate": _gate_detail(criterion.gate_id)},
                         status=status.HTTP_201_CREATED)
@@ -161,7 +156,7 @@ class WaiverCreateView(_CriterionDecisionView):
         """Waive an unmet criterion until an expiry. Waived is not met: the gate stays unmet."""
         criterion = self.criterion(criterion_id)
         waiver = services.criterion_waive(actor=self.actor, criterion=criterion,
-                                          **_valid(s.WaiverInputSerializer, request.data))
+                                          **validated_input(s.WaiverInputSerializer, request.data))
         return Response({"waiver": s.WaiverSerializer(waiver).data, "gate": _gate_detail(criterion.gate_id)},
                         status=status.HTTP_201_CREATED)
 
@@ -203,7 +198,7 @@ class CIResultViewSet(_ViewSet, mixins.RetrieveModelMixin):
 
     @extend_schema(parameters=[s.CIResultFilterSerializer], responses=s.CIResultSerializer(many=True))
     def list(self, request):
-        filters = _valid(s.CIResultFilterSerializer, request.query_params)
+        filters = validated_input(s.CIResultFilterSerializer, request.query_params)
         return self.page(selectors.ci_result_list(**filters), s.CIResultSerializer)
 
     @extend_schema(
@@ -216,7 +211,7 @@ class CIResultViewSet(_ViewSet, mixins.RetrieveModelMixin):
     def create(self, request):
         """Report a result: 201 when new, 200 when `external_id` (or `Idempotency-Key`) was seen
         before (the one result is updated, never duplicated). Gates reading it are re-evaluated."""
-        data = dict(_valid(s.CIResultInputSerializer, request.data))
+        data = dict(validated_input(s.CIResultInputSerializer, request.data))
         key = request.headers.get("Idempotency-Key", "").strip()
         if key and data.get("external_id") and key != data["external_id"]:
             raise InvalidInput.field("external_id", "The Idempotency-Key header and external_id differ.")
@@ -244,5 +239,5 @@ class GatePolicyView(OrgAPIView):
     @extend_schema(operation_id="gate_policy_update", request=s.GatePolicyInputSerializer,
                    responses={200: s.GatePolicySerializer, 400: BAD_INPUT})
     def patch(self, request):
-        data = _valid(s.GatePolicyInputSerializer, request.data, partial=True)
+        data = validated_input(s.GatePolicyInputSerializer, request.data, partial=True)
         return Response(s.GatePolicySerializer(services.gate_policy_update(actor=self.actor, **data)).data)

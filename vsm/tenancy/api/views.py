@@ -8,7 +8,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from vsm.api.base import OrgAPIMixin
+from vsm.api.base import OrgAPIMixin, validated_input
 from vsm.tenancy import services
 from vsm.tenancy.api.serializers import (
     MemberAddSerializer,
@@ -23,12 +23,6 @@ from vsm.tenancy.api.serializers import (
 from vsm.tenancy.models import ApiToken, Membership, Organization
 from vsm.tenancy.roles import Perm, Role
 from vsm.tenancy.selectors import api_token_list, membership_list
-
-
-def _validated(serializer_class, request, *, partial: bool = False) -> dict:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class _ListRetrieveViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -61,12 +55,12 @@ class MemberViewSet(_ListRetrieveViewSet):
         return membership_list()
 
     def create(self, request, *args, **kwargs):
-        membership = services.membership_add(actor=self.actor, **_validated(MemberAddSerializer, request))
+        membership = services.membership_add(actor=self.actor, **validated_input(MemberAddSerializer, request.data))
         return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         membership = self.get_object()
-        role = _validated(MemberRoleSerializer, request)["role"]
+        role = validated_input(MemberRoleSerializer, request.data)["role"]
         membership = services.membership_change_role(membership=membership, role=role, actor=self.actor)
         return Response(MemberSerializer(membership).data)
 
@@ -100,7 +94,8 @@ class TokenViewSet(_ListRetrieveViewSet):
         return api_token_list()
 
     def create(self, request, *args, **kwargs):
-        token, secret = services.api_token_create(actor=self.actor, **_validated(TokenCreateSerializer, request))
+        data = validated_input(TokenCreateSerializer, request.data)
+        token, secret = services.api_token_create(actor=self.actor, **data)
         token.token = secret
         # The secret must not linger in any cache between here and the caller.
         return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED,
@@ -131,6 +126,6 @@ class OrganizationView(OrgAPIMixin, generics.GenericAPIView):
                    request=OrganizationUpdateSerializer, responses={200: OrganizationSerializer},
                    examples=[OpenApiExample("New zone", request_only=True, value={"time_zone": "Europe/Berlin"})])
     def patch(self, request, *args, **kwargs):
-        changes = _validated(OrganizationUpdateSerializer, request, partial=True)
+        changes = validated_input(OrganizationUpdateSerializer, request.data, partial=True)
         organization = services.organization_update(organization=self.org, actor=self.actor, **changes)
         return Response(OrganizationSerializer(organization).data)

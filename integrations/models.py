@@ -1,1 +1,0 @@
-"""Integrations models: built by its own issue."""

@@ -10,4 +10,7 @@ urlpatterns = [
     path("gates/", include("gates.urls")),
     path("environments/", include("environments.urls")),
     path("releases/", include("releases.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("delivery/", include("integrations.delivery_urls")),
+    path("analytics/", include("analytics.urls")),
 ]

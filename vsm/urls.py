@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/orgs/<slug:org_slug>/", include("vsm.api.urls")),
     path("o/<slug:org_slug>/", include("vsm.org_urls")),
+    path("hooks/", include("integrations.hook_urls")),
     # Always routed so a test can switch single sign-on on; the views answer 404 unless OIDC_ENABLED.
     path("oidc/", include("vsm.accounts.oidc_urls")),
 ]

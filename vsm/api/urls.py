@@ -12,4 +12,6 @@ urlpatterns = [
     path("", include("gates.api.urls")),
     path("", include("environments.api.urls")),
     path("", include("releases.api.urls")),
+    path("", include("integrations.api.urls")),
+    path("metrics/", include("analytics.api.urls")),
 ]

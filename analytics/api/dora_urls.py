@@ -1,0 +1,3 @@
+"""URLs of DORA metrics and their drill-downs."""
+
+urlpatterns: list = []

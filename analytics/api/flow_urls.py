@@ -1,0 +1,3 @@
+"""URLs of flow metrics and the value stream map."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of analytics pages: dashboards, flow, value stream map."""
+
+urlpatterns: list = []

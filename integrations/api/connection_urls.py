@@ -1,0 +1,3 @@
+"""URLs of connections, their sync runs and webhook deliveries."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the CI-facing record endpoints (deployments, incidents, pipeline runs, commits, ...)."""
+
+urlpatterns: list = []

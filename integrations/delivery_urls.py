@@ -1,0 +1,3 @@
+"""URLs of delivery pages: what is deployed where, environment compare."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of integrations pages: connections, sync runs, webhook deliveries, mappings."""
+
+urlpatterns: list = []

@@ -12,11 +12,12 @@ compare between runs. The goal: the check keeps at least half the bare endpoint'
 Measured in alternating batches (so the machine's load weighs on each alike), each request a
 real commit:
 - baseline: GET /api/v1/orgs/<org>/whoami/ (authenticates and answers who you are);
-- POST deployment-checks/ into SIT: the service's open release is found, the phase targeting SIT
-  and its entry gate's unmet criteria are read, the booking is looked up (lease check), every
-  freeze window is considered, and the check is recorded;
-- POST deployment-checks/ into production: freezes (recurring ones expanded), deployment approval,
-  release slots required by the organization, and the record.
+- POST deployment-checks/ into SIT: the service (with the release settings) and its open
+  release are found, the phase targeting SIT is read with its entry gate's unmet summary, the
+  outage and the booking are looked up, the freeze rules (kept in memory under the organization's
+  rules version) are considered, and the check is recorded;
+- POST deployment-checks/ into production: the same with deployment approval and the release
+  slot booking (the organization requires slots) instead of the booking.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def fill(*, freezes: int, releases: int) -> str:
             services.freeze_window_create(actor=rm, name=f"Freeze {n}", starts_at=first,
                                           ends_at=first + timedelta(hours=4), rrule="" if n % 2 else
                                           "FREQ=WEEKLY;BYDAY=SA", tier=Tier.PRODUCTION if n % 3 == 0 else "")
-        ReleaseSettings.objects.create(require_release_slots=True)
+        ReleaseSettings.objects.update_or_create(defaults={"require_release_slots": True})
         window = ReleaseSlotWindow.objects.create(name="Evenings", starts_at=now - timedelta(days=7, hours=1),
                                                   ends_at=now - timedelta(days=7) + timedelta(hours=3),
                                                   rrule="FREQ=DAILY", time_zone="UTC", capacity=3)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from gates.models import SignOff
+from vsm.accounts.models import User
+from vsm.tenancy.models import Membership
 
 
 class _ReturnForm(forms.Form):
@@ -20,3 +22,22 @@ class SignOffForm(_ReturnForm):
 class WaiverForm(_ReturnForm):
     reason = forms.CharField(max_length=2000)
     expires_at = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+
+
+class GateForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(pk__in=Membership.objects.values("user_id")).order_by("email"),
+        to_field_name="email", required=False, empty_label="Nobody",
+        help_text="accountable for what the gate guards; may not sign off unless the gate policy allows")
+    context = forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text="what automated criteria read, as a JSON object; changing it decides the "
+                                        "gate again")
+
+    def clean_context(self):
+        context = self.cleaned_data.get("context")
+        if context in (None, ""):
+            return {}
+        if not isinstance(context, dict):
+            raise forms.ValidationError("The context is a JSON object, e.g. {\"release_version\": \"2.4.0\"}.")
+        return context

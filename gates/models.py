@@ -44,6 +44,10 @@ class Gate(TenantScopedModel):
                                help_text="what the attaching app passes to rules")
     # Cached from the criteria's states: met when every criterion is met (a waived one is not).
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Cached with the status: the criteria not met ({id, title, state, summary, waived_until}), so
+    # a reader answering "why not?" on every request (the deployment check) reads one row. Empty
+    # (null) on gates not settled since the field was added: readers then ask the criteria.
+    unmet = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder, editable=False)
     evaluated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

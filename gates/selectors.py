@@ -36,6 +36,31 @@ def active_waiver(criterion: Criterion, now: datetime | None = None) -> Waiver |
     return next((waiver for waiver in criterion.waivers.all() if waiver.is_active(now)), None)
 
 
+def _as_seen(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    until = row.get("waived_until")
+    if isinstance(until, str):
+        until = datetime.fromisoformat(until)
+    state = WAIVED if until is not None and until > now and row["state"] != Status.MET else row["state"]
+    return {"id": row["id"], "title": row["title"], "state": state, "summary": row["summary"]}
+
+
+def unmet_criteria(*, gates: Iterable[Gate], now: datetime | None = None) -> dict[int, list[dict[str, Any]]]:
+    """Per gate, its criteria not met as people see them now (waived while a waiver applies),
+    read from the summary each gate keeps; only gates never settled since it exists ask their
+    criteria. A met gate has none."""
+    now = now or timezone.now()
+    gates = list(gates)
+    found = {gate.pk: [_as_seen(row, now) for row in gate.unmet or []] for gate in gates if gate.status != Status.MET}
+    unsummarized = [gate.pk for gate in gates if gate.unmet is None and gate.status != Status.MET]
+    if unsummarized:
+        waivers = Prefetch("waivers", queryset=Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=now))
+        for criterion in Criterion.objects.filter(gate_id__in=unsummarized).exclude(state=Status.MET).prefetch_related(
+                waivers).order_by("gate_id", "order", "id"):
+            found[criterion.gate_id].append({"id": criterion.pk, "title": criterion.title, "summary": criterion.summary,
+                                             "state": criterion.display_state(active_waiver(criterion, now))})
+    return {gate.pk: found.get(gate.pk, []) for gate in gates}
+
+
 def gate_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[Gate]:
     qs = Gate.objects.select_related("owner").annotate(
         criteria_count=Count("criteria", distinct=True),

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from gates import services
-from gates.forms import SignOffForm, WaiverForm
+from gates.forms import GateForm, SignOffForm, WaiverForm
 from gates.models import Criterion, Gate, Waiver
 from gates.selectors import evaluation_list, gate_checklist
 from vsm.errors import DomainError
 from vsm.tenancy.pages import OrgView, paginate
+from vsm.tenancy.roles import Perm
 
 EVALUATIONS_PER_PAGE = 25
 
@@ -37,8 +38,14 @@ def _checklist_context(view: OrgView, gate_id: int, problem: dict | None = None,
     return {"checklist": checklist, "problem": problem, **extra}
 
 
+def _gate_form(gate: Gate) -> GateForm:
+    return GateForm(initial={"name": gate.name, "owner": gate.owner, "context": gate.context})
+
+
 def _detail(view: OrgView, gate_id: int, status: int = 200, **extra: Any):
     context = _checklist_context(view, gate_id, **extra)
+    if "gate_form" not in context and view.actor.has(Perm.MANAGE_RELEASES):
+        context["gate_form"] = _gate_form(context["checklist"].gate)
     context.update(paginate(view.request, evaluation_list(gate_id=gate_id), EVALUATIONS_PER_PAGE))
     return render(view.request, "gates/gate_detail.html", context, status=status)
 
@@ -46,6 +53,25 @@ def _detail(view: OrgView, gate_id: int, status: int = 200, **extra: Any):
 class GateDetailView(OrgView):
     def get(self, request, gate_id: int):
         return _detail(self, gate_id)
+
+
+class GateEditView(OrgView):
+    """A gate's name, owner (segregation of duties) and context, for release managers."""
+
+    write_permission = Perm.MANAGE_RELEASES
+
+    def post(self, request, gate_id: int):
+        gate = get_object_or_404(Gate, pk=gate_id)
+        form = GateForm(request.POST)
+        if not form.is_valid():
+            return _detail(self, gate_id, status=400, gate_form=form)
+        try:
+            services.gate_update(actor=self.actor, gate=gate, **form.cleaned_data)
+        except DomainError as error:
+            self.domain_error_to_form(form, error)
+            return _detail(self, gate_id, status=error.status, gate_form=form)
+        messages.success(request, f"'{form.cleaned_data['name']}' was saved.")
+        return self.org_redirect("gates:detail", gate_id=gate_id)
 
 
 class _ChecklistButton(OrgView):

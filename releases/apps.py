@@ -7,6 +7,7 @@ class ReleasesConfig(AppConfig):
 
     def ready(self):
         # Gate rules over releases' data (see gates.rules); gates never imports releases.
-        from releases import rules
+        from releases import rules, signals
 
         rules.register()
+        signals.connect()

@@ -71,6 +71,24 @@ class ReleaseForm(forms.Form):
         return data
 
 
+class ReleaseEditForm(forms.Form):
+    """A release's own fields; its phases are moved on their own page."""
+
+    name = forms.CharField(max_length=200)
+    version = forms.CharField(max_length=120, help_text="fixed once the release has phases: its gates carry it")
+    value_stream = ReleaseForm.base_fields["value_stream"]
+    kind = forms.ChoiceField(choices=ReleaseKind.choices)
+    parent = ReleaseForm.base_fields["parent"]
+    owner = forms.ModelChoiceField(queryset=_members(), required=False, to_field_name="email", empty_label="Nobody",
+                                   help_text="fixed once the release has phases: it owns their gates")
+    planned_start = LocalDateTimeField(required=False, help_text="with phases, the dates follow the phases")
+    planned_end = LocalDateTimeField(required=False)
+    risk = forms.ChoiceField(choices=Risk.choices)
+    strategy = forms.ChoiceField(choices=Strategy.choices, label="Deployment strategy")
+    services = ReleaseForm.base_fields["services"]
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
 class PhaseForm(forms.Form):
     name = forms.CharField(max_length=60)
     environment = forms.ModelChoiceField(queryset=Environment.objects.order_by("name"), to_field_name="slug",
@@ -142,3 +160,48 @@ class CalendarForm(forms.Form):
         if day is not None and not 1970 <= day.year <= 2200:
             raise forms.ValidationError("Choose a date between 1970 and 2200.")
         return day
+
+
+class SlotWindowForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    starts_at = LocalDateTimeField(label="First slot starts", help_text="in the time zone below")
+    ends_at = LocalDateTimeField(label="First slot ends")
+    rrule = forms.CharField(max_length=500, required=False, label="Repeat (RRULE)",
+                            help_text="e.g. FREQ=WEEKLY;BYDAY=TU,TH (times stay local)")
+    time_zone = forms.CharField(max_length=64, required=False,
+                                help_text="the zone the rule runs in (default: the organization's)")
+    capacity = forms.IntegerField(min_value=1, max_value=100, initial=3, help_text="releases per slot")
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class _CriteriaField(forms.JSONField):
+    """A gate's criteria as a JSON list, e.g. [{"title": "Change approved", "type": "manual",
+    "signer_role": "approver"}]; the services check each criterion."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, widget=forms.Textarea(attrs={"rows": 3}), **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list):
+            raise forms.ValidationError("A JSON list of criteria, e.g. [{\"title\": ..., \"type\": \"manual\", "
+                                        "\"signer_role\": \"approver\"}].")
+        return value
+
+
+class TemplatePhaseForm(forms.Form):
+    name = forms.CharField(max_length=60)
+    tier = forms.ChoiceField(choices=[("", "—"), *Tier.choices], required=False,
+                             help_text="a release's phase targets its value stream's environment of this tier")
+    duration_days = forms.IntegerField(min_value=1, max_value=365, initial=5)
+    entry_criteria = _CriteriaField(help_text="the entry gate's criteria (JSON list)")
+    exit_criteria = _CriteriaField(help_text="the exit gate's criteria (JSON list)")
+
+
+TemplatePhaseFormSet = forms.formset_factory(TemplatePhaseForm, extra=1, can_delete=True, max_num=20)

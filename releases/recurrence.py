@@ -93,6 +93,13 @@ class Recurrence:
             end = max(end, self.end_of(following))
         return start, min(end, horizon)
 
+    def next_start(self, after: datetime) -> datetime | None:
+        """The first occurrence starting after `after` (None when there is none)."""
+        rules = self._set()
+        if rules is None:
+            return self.starts_at if self.starts_at > after else None
+        return rules.after(after.astimezone(self.zone), inc=False)
+
     def last_end(self) -> datetime | None:
         """When the last occurrence ends; None for a rule without COUNT or UNTIL (or a huge one)."""
         rules = self._set()

@@ -92,12 +92,26 @@ def _booking_reasons(environment: Environment, at: datetime, booking_id: int | N
                         + (f"; yours starts at {mine.start.isoformat()}." if mine else "; book it first.")}]
 
 
+def _leased_reasons(environment: Environment, at: datetime, exclude_lease: Lease | None) -> list[dict[str, Any]]:
+    held = active_leases(environment=environment, at=at)
+    if exclude_lease is not None:
+        held = held.exclude(pk=exclude_lease.pk)
+    held = list(held.order_by("expires_at")[: environment.capacity])
+    if len(held) < environment.capacity:
+        return []
+    return [{"code": "environment_leased", "until": held[0].expires_at,
+             "message": f"{environment.name} is leased by {held[0].holder_label} until "
+                        f"{held[0].expires_at.isoformat()}."}]
+
+
 def lease_check(*, environment: Environment, actor: Actor, booking_id: int | None = None,
                 service: Service | None = None, at: datetime | None = None,
-                exclude_lease: Lease | None = None) -> LeaseDecision:
+                exclude_lease: Lease | None = None, leases: bool = True) -> LeaseDecision:
     """May the caller hold `environment` at `at`? A person holds it through their own or their
     teams' booking; a CI token through the booking it names or the booking of the team owning
-    the service it deploys. Environments that need no booking only check outages and leases."""
+    the service it deploys. Environments that need no booking only check outages and leases.
+    `leases=False` leaves out the leases others hold (a deployment check asks only about
+    bookings and availability)."""
     at = at or timezone.now()
     team_ids = {service.team_id} if service is not None and service.team_id else set()
     user = actor.user
@@ -109,14 +123,8 @@ def lease_check(*, environment: Environment, actor: Actor, booking_id: int | Non
         held = booking_covering(environment=environment, at=at, booking_id=booking_id, team_ids=team_ids, user=user)
         if held is None:
             reasons += _booking_reasons(environment, at, booking_id, team_ids, user)
-    leases = active_leases(environment=environment, at=at)
-    if exclude_lease is not None:
-        leases = leases.exclude(pk=exclude_lease.pk)
-    leases = list(leases.order_by("expires_at")[: environment.capacity])
-    if len(leases) >= environment.capacity:
-        reasons.append({"code": "environment_leased", "until": leases[0].expires_at,
-                        "message": f"{environment.name} is leased by {leases[0].holder_label} until "
-                                   f"{leases[0].expires_at.isoformat()}."})
+    if leases:
+        reasons += _leased_reasons(environment, at, exclude_lease)
     return LeaseDecision(allowed=not reasons, booking=held, reasons=reasons)
 
 

@@ -164,6 +164,14 @@ class GateInputSerializer(serializers.Serializer):
     criteria = CriterionInputSerializer(many=True, required=False)
 
 
+class GateUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    owner = serializers.SlugRelatedField(slug_field="email", queryset=_members(), required=False, allow_null=True,
+                                         help_text="the member accountable for what the gate guards; may not sign "
+                                                   "off its criteria unless the gate policy allows")
+    context = serializers.DictField(required=False, help_text="what rules read; the gate is decided again")
+
+
 class GateFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     kind = serializers.ChoiceField(choices=GateKind.choices, required=False)

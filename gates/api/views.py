@@ -73,6 +73,15 @@ class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
         gate = services.gate_create(actor=self.actor, **validated_input(s.GateInputSerializer, request.data))
         return Response(_gate_detail(gate.pk), status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=s.GateUpdateSerializer, responses={200: s.GateDetailSerializer, 400: BAD_INPUT, 403: REFUSED},
+        examples=[OpenApiExample("A new owner", request_only=True, value={"owner": "rm2@acme.test"})])
+    def partial_update(self, request, pk=None):
+        """Change the gate's name, owner or context; only what is given changes."""
+        gate = services.gate_update(actor=self.actor, gate=self.get_object(),
+                                    **validated_input(s.GateUpdateSerializer, request.data))
+        return Response(_gate_detail(gate.pk))
+
     @extend_schema(request=None, responses={200: s.GateDetailSerializer})
     @action(detail=True, methods=["post"])
     def evaluate(self, request, pk=None):

@@ -70,6 +70,15 @@ def _criterion_snapshot(criterion: Criterion) -> dict[str, Any]:
                                        "required_sign_offs", "rule", "params"])
 
 
+def _check_gate_fields(name: str | None, context: Any, owner: User | None) -> None:
+    if name is not None and (not name or len(name) > 200):
+        raise InvalidInput.field("name", "A gate needs a name of at most 200 characters.")
+    if context is not None and not isinstance(context, dict):
+        raise InvalidInput.field("context", "The context is a JSON object.")
+    if owner is not None and not Membership.objects.filter(user=owner).exists():
+        raise InvalidInput.field("owner", f"{owner.email} is not a member of this organization.")
+
+
 def gate_create(*, actor: Actor, name: str, kind: str = GateKind.CUSTOM, owner: User | None = None,
                 context: dict[str, Any] | None = None, criteria: Sequence[Mapping[str, Any]] = ()) -> Gate:
     """A gate with its criteria, decided right away (automated ones may already be met).
@@ -77,14 +86,9 @@ def gate_create(*, actor: Actor, name: str, kind: str = GateKind.CUSTOM, owner: 
     `criteria[<index>].<field>`."""
     require(actor, Perm.MANAGE_RELEASES)
     name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidInput.field("name", "A gate needs a name of at most 200 characters.")
     if kind not in GateKind.values:
         raise InvalidInput.field("kind", f"Choose one of {', '.join(GateKind.values)}.")
-    if context is not None and not isinstance(context, dict):
-        raise InvalidInput.field("context", "The context is a JSON object.")
-    if owner is not None and not Membership.objects.filter(user=owner).exists():
-        raise InvalidInput.field("owner", f"{owner.email} is not a member of this organization.")
+    _check_gate_fields(name, context, owner)
     specs = []
     for index, data in enumerate(criteria):
         try:
@@ -101,6 +105,30 @@ def gate_create(*, actor: Actor, name: str, kind: str = GateKind.CUSTOM, owner: 
         settle(gate, actor=actor, trigger=Trigger.CREATED)
         audit_record(actor=actor, action="gate.created", instance=gate, after={
             **snapshot(gate), "criteria": [_criterion_snapshot(c) for c in gate.criteria.all()]})
+    return gate
+
+
+def gate_update(*, actor: Actor, gate: Gate, name: str = UNSET, owner: User | None = UNSET,
+                context: dict[str, Any] = UNSET) -> Gate:
+    """Change a gate's name, owner or context (what is given). The owner is who may not sign off
+    (segregation of duties); a new context is what the rules read, so the gate is decided again."""
+    require(actor, Perm.MANAGE_RELEASES)
+    name = (name or "").strip() if name is not UNSET else UNSET
+    _check_gate_fields(None if name is UNSET else name, None if context is UNSET else context,
+                       None if owner is UNSET else owner)
+    with transaction.atomic():
+        gate = lock_gate(gate.pk)
+        before = snapshot(gate, fields=["name", "owner", "context"])
+        for field, value in (("name", name), ("owner", owner), ("context", context)):
+            if value is not UNSET:
+                setattr(gate, field, value)
+        after = snapshot(gate, fields=["name", "owner", "context"])
+        if after == before:
+            return gate
+        gate.save(update_fields=["name", "owner", "context"])
+        if after["context"] != before["context"]:
+            settle(gate, actor=actor, trigger=Trigger.EVALUATED)
+        audit_record(actor=actor, action="gate.updated", instance=gate, before=before, after=after)
     return gate
 
 

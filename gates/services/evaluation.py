@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from gates import tasks
@@ -126,11 +127,17 @@ def settle(gate: Gate, *, actor: Actor, trigger: str, criterion_ids: Sequence[in
 
 
 def refresh_status(gate: Gate, now: datetime) -> None:
-    states = set(Criterion.objects.filter(gate=gate).values_list("state", flat=True))
+    """The gate's cached status and its summary of the criteria not met (with when their waivers
+    end: "waived" is decided when read, since a waiver lapses by itself)."""
+    active = Q(waivers__revoked_at__isnull=True, waivers__expires_at__gt=now)
+    rows = list(Criterion.objects.filter(gate=gate).annotate(waived_until=Max("waivers__expires_at", filter=active))
+                .order_by("order", "id").values("id", "title", "state", "summary", "waived_until"))
+    states = {row["state"] for row in rows}
     # An empty checklist is met: nothing on it is unmet.
     status = Status.MET if states <= {Status.MET} else Status.FAILED if Status.FAILED in states else Status.PENDING
     changed = status != gate.status
     gate.status, gate.evaluated_at = status, now
-    gate.save(update_fields=["status", "evaluated_at"])
+    gate.unmet = [row for row in rows if row["state"] != Status.MET]
+    gate.save(update_fields=["status", "unmet", "evaluated_at"])
     if changed:
         enqueue(tasks.reevaluate_dependent_gates, org_id=gate.organization_id, gate_id=gate.pk)

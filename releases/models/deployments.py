@@ -17,6 +17,9 @@ class ReleaseSettings(TenantScopedModel):
 
     require_release_slots = models.BooleanField(
         default=False, help_text="production deployments are denied outside a release slot booked for the release")
+    # Bumped with every change to a freeze window (releases/signals.py): readers keep the freeze
+    # rules in memory under it (releases/selectors/freeze_rules.py).
+    rules_version = models.PositiveBigIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

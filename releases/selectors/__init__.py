@@ -41,7 +41,6 @@ from releases.selectors.releases import (
     release_rollup,
     template_get,
     template_list,
-    unmet_criteria,
 )
 
 __all__ = [
@@ -54,5 +53,4 @@ __all__ = [
     "LateDependency", "PhaseCollisions", "Rollup", "dependency_warnings", "phase_collisions", "phase_targeting",
     "phases_with_gates", "release_calendar", "release_detail_list", "release_for_deployment", "release_get",
     "release_list", "release_refs", "release_rollup", "template_get", "template_list",
-    "unmet_criteria",
 ]

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from environments.models import Environment
 from releases.models import FreezeOverride, FreezeScope, FreezeWindow, FreezeWindowEnvironment
+from releases.selectors.freeze_rules import freeze_rules
 from vsm.catalog.models import ValueStream
+
+UNSET: Any = object()
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,13 @@ def _in_period(start: datetime, end: datetime) -> Q:
     return Q(starts_at__lt=end) & (Q(last_ends_at__isnull=True) | Q(last_ends_at__gt=start))
 
 
-def _applying(windows: list[FreezeWindow], environments: list[Environment], value_stream) -> list[FreezeWindow]:
-    """The windows whose scope covers a deployment of `value_stream` into any of `environments`.
-    Decided in Python over the few windows in force: every deployment check asks, and a plain
-    query costs far less than one that encodes the scopes."""
+def _covering(windows: list[FreezeWindow], environments: list[Environment], value_stream, linked: set[int]
+              ) -> list[FreezeWindow]:
+    """The windows whose scope covers a deployment of `value_stream` into any of `environments`
+    (`linked`: the windows of scope "environments" naming one of them). Decided in Python over
+    the few windows in force: every deployment check asks."""
     streams = {s for s in (_pk(value_stream), *(env.value_stream_id for env in environments)) if s}
     tiers = {env.tier for env in environments}
-    by_environment = [w.pk for w in windows if w.scope == FreezeScope.ENVIRONMENTS]
-    linked = set(FreezeWindowEnvironment.objects.filter(
-        freeze_window_id__in=by_environment, environment__in=environments).values_list("freeze_window_id", flat=True)
-    ) if by_environment and environments else set()
     return [w for w in windows if w.scope == FreezeScope.ORGANIZATION
             or (w.scope == FreezeScope.VALUE_STREAM and w.value_stream_id in streams)
             or (w.scope == FreezeScope.TIER and w.tier in tiers)
@@ -61,38 +62,52 @@ def _applying(windows: list[FreezeWindow], environments: list[Environment], valu
 
 def _candidates(start: datetime, end: datetime, environments: list[Environment], value_stream,
                 everywhere: bool) -> list[FreezeWindow]:
-    windows = list(FreezeWindow.objects.filter(_in_period(start, end)).select_related("value_stream").order_by(
-        "starts_at", "id"))
-    return windows if everywhere else _applying(windows, environments, value_stream)
+    """One query: the windows with an occurrence in [start, end), each knowing whether it names
+    one of `environments`."""
+    windows = FreezeWindow.objects.filter(_in_period(start, end)).select_related("value_stream").order_by(
+        "starts_at", "id")
+    if everywhere:
+        return list(windows)
+    windows = list(windows.annotate(names_environment=Exists(FreezeWindowEnvironment.objects.filter(
+        freeze_window=OuterRef("pk"), environment__in=[env.pk for env in environments]))))
+    return _covering(windows, environments, value_stream, {w.pk for w in windows if w.names_environment})
 
 
 def _pk(value) -> int | None:
     return value.pk if isinstance(value, ValueStream) else value
 
 
-def _running(at: datetime | None, environments: list[Environment], value_stream, everywhere: bool
-             ) -> list[FreezeOccurrence]:
+def _running(at: datetime | None, environments: list[Environment], value_stream, everywhere: bool,
+             version: Any = UNSET) -> list[FreezeOccurrence]:
+    """With the organization's rules `version` (the deployment check reads it with the service),
+    from the rules kept in memory; else, or for a moment in the past, in one query."""
     at = at or timezone.now()
-    found = []
-    for window in _candidates(at, at + timedelta(microseconds=1), environments, value_stream, everywhere):
-        running = window.recurrence.active_at(at)
-        if running is not None:
-            found.append(FreezeOccurrence(window, *running))
-    return found
+    rules = None if version is UNSET else freeze_rules(at=at, version=version)
+    if rules is None:
+        return [FreezeOccurrence(window, *running)
+                for window in _candidates(at, at + timedelta(microseconds=1), environments, value_stream, everywhere)
+                if (running := window.recurrence.active_at(at)) is not None]
+    windows = [w for w in rules.windows if w.starts_at <= at and (w.last_ends_at is None or w.last_ends_at > at)]
+    if not everywhere:
+        windows = _covering(windows, environments, value_stream, rules.linked({env.pk for env in environments}))
+    return [FreezeOccurrence(window, *running) for window in windows
+            if (running := rules.running(window, at)) is not None]
 
 
 def freeze_active(*, at: datetime | None = None, environment: Environment | None = None,
-                  value_stream: ValueStream | int | None = None) -> list[FreezeOccurrence]:
+                  value_stream: ValueStream | int | None = None, version: Any = UNSET) -> list[FreezeOccurrence]:
     """The freeze windows in force at `at` for a deployment of `value_stream` into `environment`,
-    each with its current end. With neither given: every window in force anywhere (the banner)."""
+    each with its current end. With neither given: every window in force anywhere (the banner).
+    `version`: the organization's rules version, when the caller has read it (the deployment
+    check): the windows then come from memory instead of a query."""
     everywhere = environment is None and value_stream is None
-    return _running(at, [environment] if environment is not None else [], value_stream, everywhere)
+    return _running(at, [environment] if environment is not None else [], value_stream, everywhere, version)
 
 
 def freeze_active_anywhere_in(*, environments: list[Environment], value_stream: ValueStream | int | None,
                               at: datetime | None = None) -> list[FreezeOccurrence]:
     """The freezes in force for a deployment of `value_stream` into any of `environments` (a
-    release's phases), in two queries at most."""
+    release's phases), in one query."""
     if not environments and value_stream is None:
         return []
     return sorted(_running(at, environments, value_stream, everywhere=False), key=lambda o: (o.end, o.window.pk))

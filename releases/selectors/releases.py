@@ -8,12 +8,9 @@ from datetime import datetime
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from environments.models import Booking, Environment
 from environments.selectors import approved_overlapping
-from gates.models import Criterion, Status, Waiver
-from gates.selectors import active_waiver
 from releases.models import (
     DeploymentActivity,
     Phase,
@@ -124,21 +121,6 @@ def phase_targeting(*, release: Release, environment: Environment) -> Phase | No
         if found is not None:
             return found
     return phases[-1] if phases else None
-
-
-def unmet_criteria(*, gate_ids: list[int]) -> dict[int, list[dict]]:
-    """Per gate, its criteria that are not met, as people see them (a waived one shows as waived)."""
-    now = timezone.now()
-    found: dict[int, list[dict]] = {gate_id: [] for gate_id in gate_ids}
-    # Only what can be unmet, with only the waivers that may apply: this runs on deployment checks.
-    waivers = Prefetch("waivers", queryset=Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=now))
-    for criterion in Criterion.objects.filter(gate_id__in=gate_ids).exclude(state=Status.MET).prefetch_related(
-            waivers).order_by("gate_id", "order", "id"):
-        state = criterion.display_state(active_waiver(criterion, now))
-        if state != Status.MET:
-            found[criterion.gate_id].append({"id": criterion.pk, "title": criterion.title, "state": state,
-                                             "summary": criterion.summary})
-    return found
 
 
 def release_refs(release: Release) -> set[str]:

@@ -26,8 +26,9 @@ from releases.services.slots import (
     slot_booking_cancel,
     slot_window_create,
     slot_window_delete,
+    slot_window_update,
 )
-from releases.services.templates import template_create, template_delete
+from releases.services.templates import template_create, template_delete, template_update
 
 __all__ = [
     "CHECKS", "CheckContext", "deployment_check", "reason", "register_check",
@@ -37,5 +38,5 @@ __all__ = [
     "dependency_add", "dependency_remove", "phase_add", "phase_remove", "phase_update", "release_advance_phase",
     "release_create", "release_create_from_template", "release_update",
     "release_settings_update", "slot_book", "slot_booking_cancel", "slot_window_create", "slot_window_delete",
-    "template_create", "template_delete",
+    "slot_window_update", "template_create", "template_delete", "template_update",
 ]

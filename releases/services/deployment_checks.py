@@ -21,11 +21,14 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from environments.models import Environment
 from environments.selectors import LeaseDecision, deployment_approved, lease_check
 from gates.models import Status
+from gates.selectors import unmet_criteria
 from releases.models import Decision, DeploymentCheck, Release, ReleaseKind, ReleaseSettings
 from releases.selectors import (
     freeze_active,
@@ -33,9 +36,7 @@ from releases.selectors import (
     next_slot_booking,
     phase_targeting,
     release_for_deployment,
-    release_settings_get,
     slot_booking_covering,
-    unmet_criteria,
 )
 from releases.services._common import require
 from releases.services.freezes import LONGEST_OVERRIDE, freeze_override_grant, override_refusal
@@ -59,15 +60,14 @@ class CheckContext:
     release: Release | None
     release_given: bool
     at: datetime
+    settings: ReleaseSettings  # read with the service: whether slots are required, the rules version
     override_reason: str = ""
 
     @cached_property
     def lease(self) -> LeaseDecision:
-        return lease_check(environment=self.environment, actor=self.actor, service=self.service, at=self.at)
-
-    @cached_property
-    def settings(self) -> ReleaseSettings:
-        return release_settings_get()
+        # Only the booking and availability reasons matter here: leases are CI's business, not a deployment's.
+        return lease_check(environment=self.environment, actor=self.actor, service=self.service, at=self.at,
+                           leases=False)
 
 
 def reason(code: str, message: str, *, severity: str = DENY, until: datetime | None = None, **extra: Any) -> Reason:
@@ -80,7 +80,8 @@ def freeze_reasons(ctx: CheckContext) -> list[Reason]:
     found = []
     stream = ctx.service.value_stream_id or (ctx.release.value_stream_id if ctx.release else None)
     release_id = ctx.release.pk if ctx.release else None
-    for running in freeze_active(at=ctx.at, environment=ctx.environment, value_stream=stream):
+    for running in freeze_active(at=ctx.at, environment=ctx.environment, value_stream=stream,
+                                 version=ctx.settings.rules_version if ctx.settings.pk else None):
         window, refused = running.window, None
         override = freeze_override_in_force(window=window, at=ctx.at, release_id=release_id,
                                             environment=ctx.environment)
@@ -128,7 +129,7 @@ def gate_reasons(ctx: CheckContext) -> list[Reason]:
     found = []
     gate = phase.entry_gate
     if gate is not None and gate.status != Status.MET:
-        criteria = unmet_criteria(gate_ids=[gate.pk])[gate.pk]
+        criteria = unmet_criteria(gates=[gate], now=ctx.at)[gate.pk]
         names = ", ".join(f"{c['title']} ({c['state']})" for c in criteria) or "not evaluated yet"
         found.append(reason("gate_not_met", f"'{gate.name}' of {release} is not met: {names}.",
                             release=release.pk, phase=phase.name, gate=gate.pk, criteria=criteria))
@@ -199,13 +200,24 @@ def register_check(check: Callable[[CheckContext], list[Reason]]) -> None:
         CHECKS.append(check)
 
 
+# The organization's release settings, read along with the service (one query fewer per check).
+SETTINGS = Subquery(ReleaseSettings.objects.order_by().values(
+    settings=JSONObject(id="id", require_release_slots="require_release_slots", rules_version="rules_version"))[:1])
+
+
+def _settings(stored: dict | None) -> ReleaseSettings:
+    """The stored settings as read with the service; the defaults (unsaved) when none were stored."""
+    return ReleaseSettings(**stored) if stored else ReleaseSettings()
+
+
 def _resolve(service_slug: str, environment_slug: str, version: str, release_id: int | None
              ) -> tuple[Service, Environment, str, Release | None]:
     version = (version or "").strip()
     if not version or len(version) > 120:
         raise InvalidInput.field("version", "A version of 1 to 120 characters is required.")
     # Plain lookups by slug (no joins, no ordering): this runs on every check.
-    service = Service.objects.filter(slug=service_slug).order_by().first() if service_slug else None
+    service = Service.objects.filter(slug=service_slug).annotate(release_settings=SETTINGS).order_by().first() \
+        if service_slug else None
     if service is None:
         raise InvalidInput.field("service", f"No service '{service_slug}' in the catalog.")
     environment = Environment.objects.filter(slug=environment_slug).order_by().first() if environment_slug else None
@@ -238,7 +250,8 @@ def deployment_check(*, actor: Actor, service: str, environment: str, version: s
     if release is None:
         release = release_for_deployment(service=service_row, version=version)
     ctx = CheckContext(actor=actor, service=service_row, environment=env, version=version, release=release,
-                       release_given=given, at=at or timezone.now(), override_reason=(override_reason or "").strip())
+                       release_given=given, at=at or timezone.now(), settings=_settings(service_row.release_settings),
+                       override_reason=(override_reason or "").strip())
     # Breaking the glass writes an override: kept only with the check that used it. Without it the
     # check is a single insert, and this runs on every deployment.
     with transaction.atomic() if ctx.override_reason else nullcontext():

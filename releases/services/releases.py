@@ -14,6 +14,7 @@ from django.utils import timezone
 from environments.models import Environment
 from gates import services as gates
 from gates.models import Gate, GateKind, Status
+from gates.selectors import unmet_criteria
 from releases.models import (
     Phase,
     PhaseStatus,
@@ -24,7 +25,6 @@ from releases.models import (
     ReleaseStatus,
     ReleaseTemplate,
 )
-from releases.selectors import unmet_criteria
 from releases.services._common import UNSET, prefixed, require, require_member, require_text, validate
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
@@ -367,7 +367,7 @@ def release_advance_phase(*, actor: Actor, release: Release, phase_id: int | Non
             active.exit_gate if active else None, following.entry_gate if following else None) if gate is not None]
         unmet = [gate for gate in checked if gate.status != Status.MET]
         if unmet:
-            criteria = unmet_criteria(gate_ids=[gate.pk for gate in unmet])
+            criteria = unmet_criteria(gates=unmet)
             details = [{"gate": gate.pk, "name": gate.name, "kind": gate.kind, "criteria": criteria[gate.pk]}
                        for gate in unmet]
             message = "Not advanced: " + "; ".join(_unmet_text(d) for d in details) + "."

@@ -20,23 +20,58 @@ from vsm.tenancy.roles import Perm
 MAX_CAPACITY = 100
 
 
+def _check_capacity(capacity: int) -> int:
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidInput.field("capacity", f"Between 1 and {MAX_CAPACITY} releases per slot.")
+    return capacity
+
+
+def _apply(window: ReleaseSlotWindow, *, name, capacity, starts_at, ends_at, rrule, exdates, time_zone) -> None:
+    window.name = require_text("name", name, max_length=200)
+    window.capacity = _check_capacity(capacity)
+    recurrence = check(Recurrence(starts_at, ends_at, rrule or "", tuple(exdates or ()),
+                                  time_zone or organization_time_zone()))
+    window.starts_at, window.ends_at, window.rrule = recurrence.starts_at, recurrence.ends_at, recurrence.rrule
+    window.exdates, window.time_zone = list(recurrence.exdates), recurrence.time_zone
+    window.last_ends_at = recurrence.last_end()
+
+
 def slot_window_create(*, actor: Actor, name: str, starts_at: datetime, ends_at: datetime, rrule: str = "",
                        exdates: Iterable[datetime] = (), time_zone: str | None = None, capacity: int = 3
                        ) -> ReleaseSlotWindow:
     """A window like "Tuesday and Thursday 18:00-22:00": the first slot [starts_at, ends_at),
     repeated by `rrule` in `time_zone` (default: the organization's); `capacity` releases per slot."""
     require(actor, Perm.MANAGE_RELEASES)
-    name = require_text("name", name, max_length=200)
-    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
-        raise InvalidInput.field("capacity", f"Between 1 and {MAX_CAPACITY} releases per slot.")
-    recurrence = check(Recurrence(starts_at, ends_at, rrule or "", tuple(exdates or ()),
-                                  time_zone or organization_time_zone()))
+    window = ReleaseSlotWindow()
+    _apply(window, name=name, capacity=capacity, starts_at=starts_at, ends_at=ends_at, rrule=rrule, exdates=exdates,
+           time_zone=time_zone)
     with transaction.atomic():
-        window = ReleaseSlotWindow.objects.create(
-            name=name, capacity=capacity, starts_at=recurrence.starts_at, ends_at=recurrence.ends_at,
-            rrule=recurrence.rrule, exdates=list(recurrence.exdates), time_zone=recurrence.time_zone,
-            last_ends_at=recurrence.last_end())
+        window.save()
         audit_record(actor=actor, action="releaseslotwindow.created", instance=window, after=snapshot(window))
+    return window
+
+
+def slot_window_update(*, actor: Actor, window: ReleaseSlotWindow, name=UNSET, starts_at=UNSET, ends_at=UNSET,
+                       rrule=UNSET, exdates=UNSET, time_zone=UNSET, capacity=UNSET) -> ReleaseSlotWindow:
+    """Change what is given. Bookings already made keep their slot: a booking whose slot no
+    longer exists stays on record, and the window's capacity is checked at the next booking."""
+    require(actor, Perm.MANAGE_RELEASES)
+    with transaction.atomic():
+        window = ReleaseSlotWindow.objects.select_for_update().get(pk=window.pk)
+        before = snapshot(window)
+        current = {"name": window.name, "capacity": window.capacity, "starts_at": window.starts_at,
+                   "ends_at": window.ends_at, "rrule": window.rrule, "exdates": window.exdates,
+                   "time_zone": window.time_zone}
+        given = {k: v for k, v in {"name": name, "capacity": capacity, "starts_at": starts_at, "ends_at": ends_at,
+                                   "rrule": rrule, "exdates": exdates, "time_zone": time_zone}.items()
+                 if v is not UNSET}
+        if "rrule" in given and not given["rrule"] and "exdates" not in given:
+            current["exdates"] = []
+        _apply(window, **{**current, **given})
+        window.save()
+        after = snapshot(window)
+        if after != before:
+            audit_record(actor=actor, action="releaseslotwindow.updated", instance=window, before=before, after=after)
     return window
 
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from environments.models import Tier
 from gates import services as gates
 from releases.models import ReleaseTemplate, TemplatePhase
-from releases.services._common import require, require_text
+from releases.services._common import UNSET, require, require_text
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput
 from vsm.tenancy.actor import Actor
@@ -57,27 +57,71 @@ def _phase(actor: Actor, index: int, data: Mapping[str, Any]) -> dict[str, Any]:
             "exit_criteria": _check_criteria(actor, data.get("exit_criteria") or [], f"{prefix}exit_criteria")}
 
 
+def _specs(actor: Actor, phases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if not isinstance(phases, (list, tuple)) or not phases:
+        raise InvalidInput.field("phases", "A template has at least one phase.")
+    if len(phases) > MAX_PHASES:
+        raise InvalidInput.field("phases", f"At most {MAX_PHASES} phases.")
+    return [_phase(actor, index, data) for index, data in enumerate(phases)]
+
+
+def _set_phases(template: ReleaseTemplate, specs: list[dict[str, Any]]) -> None:
+    template.phases.all().delete()
+    TemplatePhase.objects.bulk_create([
+        TemplatePhase(organization_id=template.organization_id, template=template, order=index + 1, **spec)
+        for index, spec in enumerate(specs)])
+
+
+def _phase_specs(template: ReleaseTemplate) -> list[dict[str, Any]]:
+    return [{"name": p.name, "tier": p.tier, "duration_days": p.duration_days, "entry_criteria": p.entry_criteria,
+             "exit_criteria": p.exit_criteria} for p in template.phases.order_by("order")]
+
+
+def _name_taken(name: str) -> Conflict:
+    message = f"A template named '{name}' already exists."
+    return Conflict(message, fields={"name": [message]}, conflicts_with=[name])
+
+
 def template_create(*, actor: Actor, name: str, phases: Sequence[Mapping[str, Any]], description: str = ""
                     ) -> ReleaseTemplate:
     """`phases`: [{"name", "tier", "duration_days", "entry_criteria": [...], "exit_criteria": [...]}]."""
     require(actor, Perm.MANAGE_RELEASES)
     name = require_text("name", name, max_length=120)
-    if not isinstance(phases, (list, tuple)) or not phases:
-        raise InvalidInput.field("phases", "A template has at least one phase.")
-    if len(phases) > MAX_PHASES:
-        raise InvalidInput.field("phases", f"At most {MAX_PHASES} phases.")
-    specs = [_phase(actor, index, data) for index, data in enumerate(phases)]
+    specs = _specs(actor, phases)
     try:
         with transaction.atomic():
             template = ReleaseTemplate.objects.create(name=name, description=(description or "").strip())
-            TemplatePhase.objects.bulk_create([
-                TemplatePhase(organization_id=template.organization_id, template=template, order=index + 1, **spec)
-                for index, spec in enumerate(specs)])
+            _set_phases(template, specs)
             audit_record(actor=actor, action="releasetemplate.created", instance=template,
                          after={**snapshot(template), "phases": specs})
     except IntegrityError as exc:
-        raise Conflict(f"A template named '{name}' already exists.", fields={"name": ["taken"]},
-                       conflicts_with=[name]) from exc
+        raise _name_taken(name) from exc
+    return template
+
+
+def template_update(*, actor: Actor, template: ReleaseTemplate, name: str = UNSET, description: str = UNSET,
+                    phases: Sequence[Mapping[str, Any]] = UNSET) -> ReleaseTemplate:
+    """Change what is given; `phases` replaces every phase. Releases made from the template keep
+    the phases and gates they were made with."""
+    require(actor, Perm.MANAGE_RELEASES)
+    specs = _specs(actor, phases) if phases is not UNSET else None
+    try:
+        with transaction.atomic():
+            template = ReleaseTemplate.objects.select_for_update().get(pk=template.pk)
+            before = {**snapshot(template), "phases": _phase_specs(template)}
+            if name is not UNSET:
+                template.name = require_text("name", name, max_length=120)
+            if description is not UNSET:
+                template.description = (description or "").strip()
+            template.save()
+            if specs is not None:
+                _set_phases(template, specs)
+            after = {**snapshot(template), "phases": _phase_specs(template)}
+            if after != before:
+                audit_record(actor=actor, action="releasetemplate.updated", instance=template, before=before,
+                             after=after)
+    except IntegrityError as exc:
+        raise _name_taken(template.name) from exc
     return template
 
 

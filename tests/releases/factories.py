@@ -27,6 +27,7 @@ from releases.models import (
 )
 from tests.environments.factories import EnvironmentFactory
 from tests.factories import ServiceFactory, TenantFactory, UserFactory, ValueStreamFactory, same_org
+from vsm.tenancy.context import tenant_context
 
 
 def soon(hours: float = 0):
@@ -123,6 +124,12 @@ class FreezeOverrideFactory(TenantFactory):
 class ReleaseSettingsFactory(TenantFactory):
     class Meta:
         model = ReleaseSettings
+
+    @classmethod
+    def _create(cls, model_class, *args, organization, **fields):
+        # One row per organization, which a freeze window may already have made (releases/signals.py).
+        with tenant_context(organization):
+            return model_class.objects.update_or_create(defaults=fields)[0]
 
 
 class ReleaseSlotWindowFactory(TenantFactory):

@@ -98,3 +98,40 @@ def test_create_from_template_sign_off_see_the_gate_pass_and_advance(page, brows
     expect(phase_status(page, "PROD")).to_have_text("Active")
     expect(phase_status(page, "SIT")).to_have_text("Done")
     page.screenshot(path="/tmp/sluice-release-detail.png", full_page=True)
+
+
+def test_a_release_manager_edits_a_release_and_sees_an_active_freeze_on_the_environment_page(page, browser_login):
+    acme = OrganizationFactory(name="Acme Payments", slug="acme")
+    rita = UserFactory(email="rita@acme.test", full_name="Rita Release")
+    MembershipFactory(organization=acme, user=rita, role=Role.RELEASE_MANAGER)
+    stream = ValueStreamFactory(organization=acme, name="Payments", slug="payments")
+    ServiceFactory(organization=acme, slug="payments-api", name="Payments API", value_stream=stream)
+    EnvironmentFactory(organization=acme, name="Payments Production", slug="payments-prod", tier="production",
+                       is_production=True, value_stream=stream)
+    FreezeWindowFactory(organization=acme, name="Quarter-end freeze", scope="tier", tier="production")
+    with tenant_context(acme):
+        release = services.release_create(actor=Actor(role=Role.RELEASE_MANAGER, user=rita), name="Payments",
+                                          version="2.6.0", value_stream=stream)
+
+    browser_login("rita@acme.test")
+    page.goto(f"/o/acme/releases/{release.pk}/")
+    page.get_by_test_id("edit-release").click()
+    page.get_by_label("Name").fill("Payments autumn")
+    page.get_by_label("Risk").select_option(label="High")
+    page.get_by_label("Deployment strategy").select_option(label="Canary")
+    page.get_by_label("Services").select_option(label="Payments API")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("release-title")).to_have_text("Payments autumn 2.6.0")
+    expect(page.get_by_text("Canary")).to_be_visible()
+    expect(page.get_by_text("payments-api@2.6.0")).to_be_visible()
+
+    # A field error names the field and keeps the page.
+    page.get_by_test_id("edit-release").click()
+    page.get_by_label("Name").fill("")
+    page.get_by_label("Version").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("release-edit-form")).to_be_visible()
+
+    # Where deploys are planned, the freeze in force shows too.
+    page.goto("/o/acme/environments/payments-prod/")
+    expect(page.get_by_test_id("freeze-banner")).to_contain_text("Quarter-end freeze")

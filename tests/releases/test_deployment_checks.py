@@ -250,3 +250,58 @@ def test_the_check_costs_a_bounded_number_of_queries(world, api_a, make_release,
     with assert_max_queries(24):
         answer = ask(api_a, environment="payments-sit")
     assert set(codes(answer)) == {"freeze_active", "gate_not_met", "no_booking"}
+
+
+@pytest.mark.parametrize(("environment", "setup", "expected", "queries"), [
+    # SIT: service (with the release settings), environment, release, phase with its entry gate,
+    # outage, the team's booking, the change-control check integrations adds, the record.
+    ("payments-sit", "booking", {"gate_not_met"}, 8),
+    # Production, slots required and approval needed: no booking, but the approval and the slot booking.
+    ("payments-prod", "slots", {"gate_not_met", "deployment_approval_pending"}, 9),
+])
+def test_a_check_reads_each_fact_once_and_writes_one_row(world, api_a, make_release, org_a, in_a, environment,
+                                                          setup, expected, queries, django_assert_num_queries):
+    release = make_release()
+    FreezeWindowFactory(organization=org_a, starts_at=soon(24 * 30), ends_at=soon(24 * 31))  # not in force
+    if setup == "booking":
+        BookingFactory(organization=org_a, environment=world.sit, team=world.service.team, start=soon(-1), hours=4)
+    else:
+        Environment.objects.filter(pk=world.prod.pk).update(requires_deployment_approval=True)
+        ReleaseSettingsFactory(organization=org_a, require_release_slots=True)
+        SlotBookingFactory(organization=org_a, release=release, slot_start=soon(-1), slot_end=soon(2))
+    ask(api_a, environment=environment)  # the token's first use records when it was last used
+    # Plus the request's own four: organization, token, and setting and clearing the tenant.
+    with django_assert_num_queries(4 + queries):
+        answer = ask(api_a, environment=environment)
+    assert set(codes(answer)) == expected
+    assert DeploymentCheck.objects.filter(environment_slug=environment).count() == 2
+
+
+def test_the_freeze_rules_kept_in_memory_follow_every_change(world, api_a, manager, org_a, in_a):
+    assert ask(api_a)["decision"] == "allow"
+    window = FreezeWindowFactory(organization=org_a, name="Sudden freeze")
+    assert codes(ask(api_a)) == ["freeze_active"]
+    services.freeze_window_update(actor=manager, window=window, scope="environments", environments=[world.sit])
+    assert ask(api_a)["decision"] == "allow"
+    assert codes(ask(api_a, environment="payments-sit", version="9.9.9")) == ["freeze_active", "no_booking"]
+    services.freeze_window_update(actor=manager, window=window, environments=[world.prod])
+    assert codes(ask(api_a)) == ["freeze_active"]
+    window.delete()
+    assert ask(api_a)["decision"] == "allow"
+
+
+def test_a_quiet_recurring_freeze_denies_again_when_its_next_occurrence_starts(world, manager, in_a):
+    """A window found quiet is not expanded again until its next occurrence: which must still deny."""
+    start = timezone.now().replace(microsecond=0) + timedelta(hours=1)
+    services.freeze_window_create(actor=manager, name="Daily drill", starts_at=start, ends_at=start + timedelta(
+        minutes=30), rrule="FREQ=DAILY", time_zone="UTC")
+    ci = Actor(role=Role.ENGINEER, system="ci")
+
+    def check(at):
+        return services.deployment_check(actor=ci, service="payments-api", environment="payments-prod",
+                                         version="2.4.0", at=at)
+
+    assert check(start - timedelta(minutes=5)).decision == "allow"
+    assert check(start + timedelta(minutes=5)).decision == "deny"
+    assert check(start + timedelta(minutes=40)).decision == "allow"
+    assert check(start + timedelta(days=1, minutes=10)).decision == "deny"

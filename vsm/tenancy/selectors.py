@@ -23,8 +23,9 @@ def organizations_of(*, user: User) -> list[Organization]:
     if not user.is_authenticated:
         return []
     with cross_tenant(reason="organizations a user belongs to (org switcher)"):
-        org_ids = list(Membership.cross_tenant_objects.filter(user=user).values_list("organization_id", flat=True))
-    return list(Organization.objects.filter(pk__in=org_ids).order_by("name"))
+        # One query on every page (the membership lookup is a subquery), evaluated in the context.
+        memberships = Membership.cross_tenant_objects.filter(user=user).values("organization_id")
+        return list(Organization.objects.filter(pk__in=memberships).order_by("name"))
 
 
 def membership_list() -> QuerySet[Membership]:

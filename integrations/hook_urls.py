@@ -1,3 +1,10 @@
-"""URLs of webhook receivers, /hooks/<connection_id>/ (outside any organization prefix: the connection names the tenant)."""
+"""URLs of webhook receivers, /hooks/<connection_id>/ (no organization prefix: the connection
+names the tenant)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from integrations import hooks
+
+urlpatterns = [
+    path("<int:connection_id>/", hooks.receive, name="webhook-receive"),
+]

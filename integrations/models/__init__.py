@@ -1,5 +1,6 @@
 """The integrations app's models: connections and what they bring in. Import from here."""
 
+from integrations.models.change_control import ChangeControlledEnvironment
 from integrations.models.connections import Connection, ConnectionKind, DeliverySettings, SyncRun, WebhookDelivery
 from integrations.models.delivery import (
     LIVE_STATUSES,
@@ -16,6 +17,7 @@ from integrations.models.delivery import (
     RecordSource,
     RunStatus,
 )
+from integrations.models.derivation import DerivationPending
 from integrations.models.work import (
     Approval,
     ChangeRequest,
@@ -29,9 +31,11 @@ from integrations.models.work import (
     WorkItem,
     WorkItemTransition,
 )
+from integrations.models.writeback import WritebackAction
 
 __all__ = [
-    "Connection", "ConnectionKind", "DeliverySettings", "SyncRun", "WebhookDelivery",
+    "ChangeControlledEnvironment", "Connection", "ConnectionKind", "DeliverySettings", "SyncRun", "WebhookDelivery",
+    "DerivationPending", "WritebackAction",
     "LIVE_STATUSES", "Commit", "Deployment", "DeploymentCommit", "DeploymentKind", "DeploymentStatus",
     "DeploymentStrategy", "PipelineJob", "PipelineRun", "PullRequest", "PullRequestState", "RecordSource", "RunStatus",
     "Approval", "ChangeRequest", "ChangeRequestService", "ChangeState", "ChangeType", "FlowType", "Incident",

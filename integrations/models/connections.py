@@ -12,7 +12,7 @@ from vsm.tenancy.scoping import TenantScopedModel
 
 _KIND_LABELS = {Source.GITHUB: "GitHub", Source.GITLAB: "GitLab", Source.SERVICENOW: "ServiceNow"}
 ConnectionKind = models.TextChoices(
-    "ConnectionKind", [(s.value, _KIND_LABELS.get(s, s.value.title())) for s in Source])
+    "ConnectionKind", [(s.name, (s.value, _KIND_LABELS.get(s, s.value.title()))) for s in Source])
 
 
 class Connection(TenantScopedModel):

@@ -18,10 +18,13 @@ from vsm.tenancy.scoping import TenantScopedModel
 
 
 def _choices(enum: type, name: str) -> type[models.TextChoices]:
-    return models.TextChoices(name, [(m.value, m.value.replace("_", " ").capitalize()) for m in enum])
+    # The functional API takes (member name, (value, label)) pairs; a bare (value, label) pair
+    # would make the label the stored value.
+    return models.TextChoices(name, [(m.name, (m.value, m.value.replace("_", " ").capitalize())) for m in enum])
 
 
-RecordSource = models.TextChoices("RecordSource", [("api", "API"), *((s.value, s.value) for s in n.Source)])
+RecordSource = models.TextChoices("RecordSource", [("API", ("api", "API")),
+                                                   *((s.name, (s.value, s.value)) for s in n.Source)])
 DeploymentStatus = _choices(n.DeploymentStatus, "DeploymentStatus")
 DeploymentKind = _choices(n.DeploymentKind, "DeploymentKind")
 DeploymentStrategy = _choices(n.DeploymentStrategy, "DeploymentStrategy")

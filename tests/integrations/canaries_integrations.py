@@ -36,6 +36,12 @@ BUILDERS = {
     "integrations.incident": lambda org, rows: f.IncidentFactory(
         organization=org, title=f"{CANARY} incident", service=rows["catalog.service"],
         caused_by_deployment=rows["integrations.deployment"]),
+    "integrations.writebackaction": lambda org, rows: f.WritebackActionFactory(
+        organization=org, connection=rows["integrations.connection"], target="CANARY-1", error_message=CANARY),
+    "integrations.derivationpending": lambda org, rows: f.DerivationPendingFactory(
+        organization=org, service=rows["catalog.service"]),
+    "integrations.changecontrolledenvironment": lambda org, rows: f.ChangeControlledEnvironmentFactory(
+        organization=org, environment=rows["environments.environment"]),
 }
 SAMPLES = {
     "connection_id": lambda rows: rows["integrations.connection"].pk,

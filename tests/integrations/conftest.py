@@ -1,7 +1,9 @@
-"""Fixtures for the connector tests (no database)."""
+"""Fixtures for the connector tests (no database) and the ingestion tests."""
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Iterator
 
 import pytest
@@ -21,3 +23,21 @@ def server() -> Iterator[ReplayServer]:
 @pytest.fixture
 def sleeps() -> Sleeps:
     return Sleeps()
+
+
+@pytest.fixture
+def derive_calls(monkeypatch):
+    """Every call of integrations.derivation.delivery_derive, recorded (the module belongs to the
+    analytics side; when it is not there yet, a module with the agreed signature stands in)."""
+    calls = []
+
+    def record(*, service_id: int, since) -> None:
+        calls.append((service_id, since))
+
+    try:
+        import integrations.derivation as module
+    except ImportError:
+        module = types.ModuleType("integrations.derivation")
+        monkeypatch.setitem(sys.modules, "integrations.derivation", module)
+    monkeypatch.setattr(module, "delivery_derive", record, raising=False)
+    return calls

@@ -9,6 +9,7 @@ import factory
 from django.utils import timezone
 
 from integrations.models import (
+    ChangeControlledEnvironment,
     ChangeRequest,
     ChangeRequestService,
     Commit,
@@ -16,6 +17,7 @@ from integrations.models import (
     DeliverySettings,
     Deployment,
     DeploymentCommit,
+    DerivationPending,
     Incident,
     PipelineJob,
     PipelineRun,
@@ -24,6 +26,7 @@ from integrations.models import (
     WebhookDelivery,
     WorkItem,
     WorkItemTransition,
+    WritebackAction,
 )
 from tests.environments.factories import EnvironmentFactory
 from tests.factories import ServiceFactory, TenantFactory, same_org
@@ -204,3 +207,28 @@ class IncidentFactory(ExternalRecordFactory):
     severity = 2
     service = same_org(ServiceFactory)
     opened_at = factory.LazyFunction(timezone.now)
+
+
+class DerivationPendingFactory(TenantFactory):
+    class Meta:
+        model = DerivationPending
+
+    service = same_org(ServiceFactory)
+
+
+class ChangeControlledEnvironmentFactory(TenantFactory):
+    class Meta:
+        model = ChangeControlledEnvironment
+
+    environment = same_org(EnvironmentFactory)
+
+
+class WritebackActionFactory(TenantFactory):
+    class Meta:
+        model = WritebackAction
+
+    connection = same_org(ConnectionFactory)
+    kind = WritebackAction.Kind.JIRA_COMMENT
+    target = "PAY-1"
+    cause = "incident:1"
+    resolved_at = factory.LazyFunction(timezone.now)

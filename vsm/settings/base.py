@@ -138,7 +138,13 @@ CELERY_BEAT_SCHEDULE = {
     # Re-queues notifications created while the broker was down (the database is the truth).
     "notifications-catch-up": {
         "task": "vsm.notifications.tasks.redeliver_pending_notifications", "schedule": 300.0},
+    # Queues the derivation of delivery data whose task was never sent (integrations.services.derivation_marks).
+    "delivery-derive-sweep": {"task": "integrations.tasks.delivery_derive_sweep", "schedule": 60.0},
+    # Queues the pulls of connections whose sync interval has passed (integrations.sync.schedule).
+    "connections-sync-due": {"task": "integrations.sync.tasks.connections_sync_due", "schedule": 60.0},
 }
+# autodiscover_tasks() imports <app>.tasks only; the sync's tasks live in a package of their own.
+CELERY_IMPORTS = ["integrations.sync.tasks"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
@@ -208,6 +214,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js straight from the installed plotly package (see analytics/charts.py).
+    "analytics.charts.PlotlyJsFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -264,6 +276,23 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "releases.models.deployments.ActivityStatus",
         "DeploymentDecisionEnum": "releases.models.deployments.Decision",
         "SignOffDecisionEnum": "gates.models.SignOff.Decision",
+        "DeploymentStatusEnum": "integrations.models.DeploymentStatus",
+        "DeploymentKindEnum": "integrations.models.DeploymentKind",
+        "DeploymentStrategyEnum": "integrations.models.DeploymentStrategy",
+        "RunStatusEnum": "integrations.models.RunStatus",
+        "IncidentStatusEnum": "integrations.models.IncidentStatus",
+        "PullRequestStateEnum": "integrations.models.PullRequestState",
+        "ChangeStateEnum": "integrations.models.ChangeState",
+        "ChangeTypeEnum": "integrations.models.ChangeType",
+        "ApprovalEnum": "integrations.models.Approval",
+        "StatusCategoryEnum": "integrations.models.StatusCategory",
+        "FlowTypeEnum": "integrations.models.FlowType",
+        "ConnectionKindEnum": "integrations.models.ConnectionKind",
+        "SyncRunStatusEnum": "integrations.models.SyncRun.Status",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
+        "CriterionTypeEnum": "gates.models.Criterion.Type",
+        "ReleaseStrategyEnum": "releases.models.releases.Strategy",
+        "ValueStreamEventEnum": "analytics.vsm_events.EVENT_CHOICES",
     },
 }
 

@@ -1,0 +1,140 @@
+"""Ingestion throughput: Jira search pages through ``records_ingest`` against a plain PostgreSQL
+COPY of the same rows into unindexed tables, measured in the same run.
+
+    .venv/bin/python bench/integrations_ingest.py [--pages 40] [--page-size 50]
+
+Builds search pages in the shape of the published Jira Server fixture (its issues, each with the
+changelog of the single-issue fixture, repeated under new ids and keys), parses them once, then
+times, page by page as the sync does (one transaction per page):
+- records_ingest of every page into an empty organization (work items and their transitions:
+  locks, reads, inserts, flow start, the derivation marker);
+- the same pages again (the replay: every record unchanged);
+- COPY of the same work item and transition rows into two tables without index, constraint,
+  row-level security or trigger: the floor any ingestion could reach.
+Creates a throwaway database and drops it afterwards. The ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vsm.settings.test")
+
+import django
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+from integrations.connectors import jira  # noqa: E402
+from integrations.services.ingest import records_ingest  # noqa: E402
+from tests.integrations.support import FIXTURES  # noqa: E402
+from vsm.tenancy.context import tenant_context  # noqa: E402
+from vsm.tenancy.models import Organization  # noqa: E402
+
+BENCH_DATABASE = "bench_integrations_ingest"
+
+
+def search_pages(pages: int, page_size: int) -> list[dict]:
+    """``pages`` search responses of ``page_size`` issues, cycled from the fixture's issues and
+    given fresh ids, keys and changelog ids."""
+    template = json.loads((FIXTURES / "jira/search.server-v2.many-issues.json").read_bytes())
+    # The search fixture was fetched without expand=changelog; a search with it carries each
+    # issue's changelog block in the shape of the single-issue fixture.
+    changelog = json.loads((FIXTURES / "jira/issue.server-v2.expand-all-incl-changelog.resolved.json").read_bytes()
+                           )["changelog"]
+    issues = [{**issue, "changelog": changelog} for issue in template["issues"]]
+    result = []
+    for page in range(pages):
+        batch = []
+        for slot in range(page_size):
+            number = page * page_size + slot + 1
+            issue = copy.deepcopy(issues[slot % len(issues)])
+            issue["id"], issue["key"] = str(100000 + number), f"BENCH-{number}"
+            for index, history in enumerate((issue.get("changelog") or {}).get("histories", [])):
+                history["id"] = f"{number}-{index}"
+            batch.append(issue)
+        result.append({**template, "startAt": page * page_size, "total": pages * page_size, "issues": batch})
+    return result
+
+
+def _copy_text(rows: list[tuple]) -> io.StringIO:
+    def cell(value) -> str:
+        if value is None:
+            return r"\N"
+        return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+    return io.StringIO("".join("\t".join(cell(v) for v in row) + "\n" for row in rows))
+
+
+def copy_rows(parsed: list[list]) -> float:
+    """COPY the work items and transitions of every page into unindexed tables; seconds taken."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_copy_item (external_id text, key text, title text, type_raw text, "
+                       "flow_type text, status_raw text, status_category text, created_at timestamptz, "
+                       "updated_at timestamptz, resolved_at timestamptz)")
+        cursor.execute("CREATE TABLE bench_copy_transition (item text, external_id text, at timestamptz, "
+                       "from_status text, to_status text, to_category text)")
+    began = time.perf_counter()
+    for items in parsed:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.copy_expert("COPY bench_copy_item FROM STDIN", _copy_text([
+                (i.external_id, i.key, i.title, i.type_raw, i.flow_type.value, i.status_raw, i.status_category.value,
+                 i.created_at, i.updated_at, i.resolved_at) for i in items]))
+            cursor.copy_expert("COPY bench_copy_transition FROM STDIN", _copy_text([
+                (i.external_id, t.external_id, t.at, t.from_status, t.to_status, t.to_category.value)
+                for i in items for t in i.transitions]))
+    return time.perf_counter() - began
+
+
+def measure(*, pages: int, page_size: int) -> None:
+    org = Organization.objects.create(name="Bench", slug="bench")
+    began = time.perf_counter()
+    parsed = [jira.parse_search(page) for page in search_pages(pages, page_size)]
+    parse_seconds = time.perf_counter() - began
+    records = sum(len(items) for items in parsed)
+    transitions = sum(len(i.transitions) for items in parsed for i in items)
+    with tenant_context(org):
+        began = time.perf_counter()
+        for items in parsed:
+            result = records_ingest(connection=None, source="jira", records=items)
+            assert result.created == len(items), result
+        ingest_seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        for items in parsed:
+            assert records_ingest(connection=None, source="jira", records=items).changed == 0
+        replay_seconds = time.perf_counter() - began
+    copy_seconds = copy_rows(parsed)
+    print(f"\n{pages} Jira search pages of {page_size} issues: {records} work items, {transitions} transitions")
+    print(f"{'step':<44}{'seconds':>9}{'records/s':>11}{'COPY / step':>13}")
+    for label, seconds in [("parse (connectors.jira.parse_search)", parse_seconds),
+                           ("records_ingest, new rows", ingest_seconds),
+                           ("records_ingest, replay (all unchanged)", replay_seconds),
+                           ("baseline: COPY into unindexed tables", copy_seconds)]:
+        print(f"{label:<44}{seconds:>9.2f}{records / seconds:>11.0f}{seconds / copy_seconds:>13.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--page-size", type=int, default=50)
+    args = parser.parse_args(argv)
+    connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
+    original = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        measure(pages=args.pages, page_size=args.page_size)
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The connections API: connections (secrets write-only), "sync now", "test connection", sync
+runs and webhook deliveries. Parse, call one service or selector, answer. All of it is for
+those who manage connections."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from integrations import connection_selectors as selectors
+from integrations.api import connections_serializers as s
+from integrations.models import Connection, SyncRun, WebhookDelivery
+from integrations.services import connections as services
+from integrations.services.webhooks import delivery_replay
+from vsm.api.base import OrgAPIMixin, validated_input
+from vsm.api.schema import ErrorSerializer
+from vsm.tenancy.roles import Perm
+
+BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.fields` names each offending field.")
+CREATE_EXAMPLE = OpenApiExample("A Jira Server site", request_only=True, value={
+    "kind": "jira", "name": "Jira", "base_url": "https://jira.example.com",
+    "credentials": {"username": "sluice-sync", "password": "api-token"},
+    "options": {"jql": "project = PAY", "api": "v2", "time_zone": "Europe/Berlin", "writeback_transition": "Done"},
+    "sync_enabled": True, "sync_interval_minutes": 15})
+
+
+class _AdminViewSet(OrgAPIMixin, viewsets.GenericViewSet):
+    permission = Perm.MANAGE_CONNECTIONS
+    write_permission = Perm.MANAGE_CONNECTIONS
+    filter_backends: list = []
+    lookup_value_converter = "int"
+
+
+class ConnectionViewSet(_AdminViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Connections to the toolchain. `DELETE` archives: the records a connection brought in stay."""
+
+    queryset = Connection.objects.all()
+    serializer_class = s.ConnectionSerializer
+
+    def get_queryset(self):
+        return selectors.connection_list(include_archived=self.action != "list")
+
+    @extend_schema(request=s.ConnectionInputSerializer, responses={201: s.ConnectionSerializer, 400: BAD_INPUT,
+                                                                    409: ErrorSerializer}, examples=[CREATE_EXAMPLE])
+    def create(self, request):
+        data = validated_input(s.ConnectionInputSerializer, request.data)
+        connection = services.connection_create(actor=self.actor, **data)
+        return Response(self.get_serializer(connection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ConnectionChangeSerializer, responses={200: s.ConnectionSerializer, 400: BAD_INPUT,
+                                                                     409: ErrorSerializer})
+    def partial_update(self, request, pk=None):
+        connection = self.get_object()
+        data = validated_input(s.ConnectionChangeSerializer, request.data, partial=True)
+        connection = services.connection_update(actor=self.actor, connection=connection, **data)
+        return Response(self.get_serializer(connection).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        services.connection_archive(actor=self.actor, connection=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={202: s.SyncRunSerializer, 400: BAD_INPUT, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        """Sync now: queue a pull; follow it at `sync-runs/<id>/`."""
+        run = services.connection_sync_request(connection=self.get_object(), actor=self.actor)
+        run.refresh_from_db()  # without a broker the run has finished by now
+        return Response(s.SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: s.ProbeSerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Test the connection: one authenticated read of each pull target; nothing is stored."""
+        answer = services.connection_test(actor=self.actor, connection=self.get_object())
+        return Response(s.ProbeSerializer({"ok": answer.ok, "message": answer.message}).data)
+
+
+class SyncRunViewSet(_AdminViewSet, mixins.RetrieveModelMixin):
+    queryset = SyncRun.objects.all()
+    serializer_class = s.SyncRunSerializer
+
+    def get_queryset(self):
+        return selectors.sync_run_list()
+
+    @extend_schema(parameters=[s.SyncRunFilterSerializer], responses=s.SyncRunSerializer(many=True))
+    def list(self, request):
+        rows = self.paginate_queryset(selectors.sync_run_list(**validated_input(s.SyncRunFilterSerializer,
+                                                                                request.query_params)))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+
+class WebhookDeliveryViewSet(_AdminViewSet, mixins.RetrieveModelMixin):
+    queryset = WebhookDelivery.objects.all()
+    serializer_class = s.WebhookDeliveryDetailSerializer
+
+    def get_queryset(self):
+        return selectors.webhook_delivery_list() if self.action == "list" else WebhookDelivery.objects.select_related(
+            "connection")
+
+    @extend_schema(parameters=[s.WebhookDeliveryFilterSerializer], responses=s.WebhookDeliverySerializer(many=True))
+    def list(self, request):
+        params = validated_input(s.WebhookDeliveryFilterSerializer, request.query_params)
+        rows = self.paginate_queryset(selectors.webhook_delivery_list(**params))
+        return self.get_paginated_response(s.WebhookDeliverySerializer(rows, many=True).data)
+
+    @extend_schema(request=None, responses={200: s.WebhookDeliveryDetailSerializer, 403: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        """Process a stored delivery again (after a mapping change, or one that failed)."""
+        delivery = delivery_replay(delivery=self.get_object(), actor=self.actor)
+        return Response(self.get_serializer(delivery).data)

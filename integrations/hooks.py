@@ -1,0 +1,43 @@
+"""The webhook receiver: ``POST /hooks/<connection id>/``, outside any organization prefix (the
+connection names the tenant). The work is done by integrations.services.webhooks."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from integrations.connectors.base import MAX_BODY_BYTES
+from integrations.models import Connection
+from integrations.services.webhooks import HookAnswer, _error, webhook_receive
+from vsm.tenancy.context import cross_tenant, tenant_context
+
+
+def _json(answer: HookAnswer) -> JsonResponse:
+    return JsonResponse(answer.body, status=answer.status)
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@csrf_exempt
+@require_POST
+def receive(request, connection_id: int):
+    with cross_tenant(reason="webhook: find the connection a delivery is for"):
+        connection = (Connection.cross_tenant_objects.select_related("organization")
+                      .filter(pk=connection_id, is_active=True).first())
+    if connection is None:
+        return _json(_error(404, "not_found", "No such webhook."))
+    # Refused before reading: a body this large is not read into memory, let alone stored.
+    if _declared_length(request) > MAX_BODY_BYTES:
+        return _json(_error(413, "payload_too_large", f"The body exceeds the limit of {MAX_BODY_BYTES} bytes."))
+    raw_body = request.read(MAX_BODY_BYTES + 1)
+    if len(raw_body) > MAX_BODY_BYTES:
+        return _json(_error(413, "payload_too_large", f"The body exceeds the limit of {MAX_BODY_BYTES} bytes."))
+    with tenant_context(connection.organization):
+        return _json(webhook_receive(connection=connection, headers=dict(request.headers),
+                                     query=request.GET.dict(), raw_body=raw_body))

@@ -1,0 +1,112 @@
+"""Batch upserts of ingested rows: a bounded number of queries per batch, safe under concurrency.
+
+Two workers may ingest the same records at the same moment (a webhook and a sync, two webhook
+retries). Each batch first takes a transaction-scoped PostgreSQL advisory lock per record key, in
+sorted order so two batches never deadlock; the second worker then waits until the first commits
+and reads what it wrote, so every key ends up as one row. The locks cost one query per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.db import connection, models
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+def _lock_id(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def lock(keys: Iterable[str]) -> None:
+    """Hold an advisory lock per key until the transaction ends (a hash collision only serializes
+    two unrelated writes, which is harmless)."""
+    ids = sorted({_lock_id(key) for key in keys})
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [ids])
+
+
+def known(**values: Any) -> dict[str, Any]:
+    """The values a payload actually states. ``None`` and empty values mean "not said here", so
+    they never overwrite what is stored; enums are stored as their text, tuples as lists."""
+    result = {}
+    for name, value in values.items():
+        if value is None or value == "" or value == () or value == []:
+            continue
+        if isinstance(value, StrEnum):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        result[name] = value
+    return result
+
+
+def merge(rows: dict, key: Hashable, values: dict[str, Any]) -> None:
+    """Two records of one key in a batch (a deployment and its status event): the later one's
+    known values win, the earlier one's stay where the later one is silent."""
+    rows[key] = {**rows.get(key, {}), **values}
+
+
+@dataclass
+class Written:
+    obj: Any
+    state: str
+    before: dict[str, Any] = field(default_factory=dict)  # old values of the fields that changed
+
+    def earliest(self, *names: str) -> datetime | None:
+        """The earliest of these time fields, old or new: where derived data may have moved."""
+        times = [getattr(self.obj, n) for n in names] + [self.before.get(n) for n in names]
+        return min((t for t in times if t is not None), default=None)
+
+
+def touched(item: Written) -> None:
+    """A row whose own fields did not change but whose children or links did counts as updated."""
+    if item.state == UNCHANGED:
+        item.state = UPDATED
+
+
+def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tuple[str, ...],
+           rows: dict[Hashable, dict[str, Any]], now: datetime,
+           on_create: dict[Hashable, dict[str, Any]] | None = None) -> dict[Hashable, Written]:
+    """Insert or update ``rows`` (key -> known values) of ``model`` within ``scope``: one query to
+    read, one to insert, one to update. Callers lock the keys first. ``on_create`` adds values
+    written only when a row is new (where a row was first seen)."""
+    if not rows:
+        return {}
+    keys = list(rows)
+    as_tuple = (lambda k: k) if len(key_fields) > 1 else (lambda k: (k,))
+    lookups = {f"{name}__in": {as_tuple(k)[i] for k in keys} for i, name in enumerate(key_fields)}
+    stored = {}
+    for obj in model.objects.filter(**scope, **lookups):
+        key = tuple(getattr(obj, name) for name in key_fields)
+        stored[key if len(key_fields) > 1 else key[0]] = obj
+    written: dict[Hashable, Written] = {}
+    fresh, seen, changed_fields = [], [], set()
+    for key, values in rows.items():
+        obj = stored.get(key)
+        if obj is None:
+            obj = model(**scope, **dict(zip(key_fields, as_tuple(key), strict=True)), **values,
+                        **(on_create or {}).get(key, {}), first_seen_at=now, last_seen_at=now)
+            fresh.append(obj)
+            written[key] = Written(obj, CREATED)
+            continue
+        before = {}
+        for name, value in values.items():
+            if getattr(obj, name) != value:
+                before[name] = getattr(obj, name)
+                setattr(obj, name, value)
+        obj.last_seen_at = now
+        seen.append(obj)
+        changed_fields |= before.keys()
+        written[key] = Written(obj, UPDATED if before else UNCHANGED, before)
+    model.objects.bulk_create(fresh)
+    if seen:
+        model.objects.bulk_update(seen, ["last_seen_at", *sorted(changed_fields)])
+    return written

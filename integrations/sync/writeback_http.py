@@ -1,0 +1,48 @@
+"""Writes into a connected tool (Jira comments and transitions, ServiceNow work notes and
+resolutions) over its REST API.
+
+Unlike the pull clients these requests are not retried here: a POST repeated after a timeout may
+have landed the first time, and a second comment is exactly what write-back must never do. A
+failed write is recorded on its WritebackAction and tried again by the next write-back pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from integrations.connectors.http import DEFAULT_TIMEOUT, AuthError, ConnectorHTTPError, redact
+from integrations.models import Connection
+from integrations.sync.credentials import credentials_of
+from integrations.sync.plans import base_url_of
+
+
+class ToolWriter:
+    def __init__(self, connection: Connection, *, transport: httpx.BaseTransport | None = None):
+        credentials = credentials_of(connection.credentials)
+        self._secrets = credentials.secrets()
+        self._client = httpx.Client(
+            base_url=base_url_of(connection.kind, connection.base_url), timeout=DEFAULT_TIMEOUT,
+            headers={"Accept": "application/json", **credentials.authorization()}, transport=transport,
+            follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """The JSON answer of one request; ConnectorHTTPError (AuthError for 401/403), with a
+        message free of credentials, when it fails."""
+        target = f"{self._client.base_url}{path}"
+        try:
+            response = self._client.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise ConnectorHTTPError(redact(f"{method} {target}: {type(exc).__name__}", self._secrets)) from None
+        if response.status_code >= 400:
+            detail = redact(f"{method} {target}: HTTP {response.status_code}: {response.text[:200].strip()}",
+                            self._secrets)
+            error = AuthError if response.status_code in (401, 403) else ConnectorHTTPError
+            raise error(detail, status=response.status_code)
+        try:
+            return response.json() if response.content else None
+        except ValueError:
+            return None

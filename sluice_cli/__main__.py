@@ -1,0 +1,5 @@
+import sys
+
+from sluice_cli.main import main
+
+sys.exit(main())

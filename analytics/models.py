@@ -1,1 +1,71 @@
-"""Analytics models: built by its own issue."""
+"""Analytics models: the DORA rollups.
+
+One row per service per day (in the organization's time zone) with production deployments:
+the counts that add up (deployments, failed, rework, failures still open) and the values that
+do not (lead times and recovery times, kept whole so medians and percentiles stay exact).
+``delivery_derive`` refreshes the rows of the days it touched; the report reads them instead of
+the raw records (docs/analytics.md, "Rollups").
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from vsm.tenancy.scoping import TenantScopedModel
+
+
+class DoraDay(TenantScopedModel):
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="a date in the organization's time zone")
+    deployments = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    rework = models.PositiveIntegerField(default=0)
+    open_failures = models.PositiveIntegerField(default=0)
+    # Hours of each change first deployed on this day (negative spans dropped), and of each
+    # recovered failure of a deployment of this day.
+    lead_time_hours = ArrayField(models.FloatField(), default=list, blank=True)
+    recovery_hours = ArrayField(models.FloatField(), default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "service", "day"], name="doraday_unique")]
+        indexes = [models.Index(fields=["organization", "day"], name="doraday_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} on {self.day}"
+
+
+class DoraRollupState(TenantScopedModel):
+    """The organization's rollups are complete for ``time_zone``. Without this row, or after the
+    organization changed its time zone, reports compute from the raw records until a rebuild."""
+
+    time_zone = models.CharField(max_length=64)
+    built_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="dorarollupstate_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"DORA rollups in {self.time_zone}"
+
+
+class ValueStreamStage(TenantScopedModel):
+    """One stage of an organization's value stream map: the time of a work item from
+    ``start_event`` to ``end_event`` (analytics.vsm_events lists the events, in their order).
+    Without a value stream the stage belongs to the organization's default map; a value stream
+    with stages of its own uses those instead. Without any row the built-in stages apply."""
+
+    value_stream = models.ForeignKey("catalog.ValueStream", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+", help_text="empty: the organization's default map")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=80)
+    start_event = models.CharField(max_length=32)
+    end_event = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["organization", "value_stream", "position"], name="vsmstage_stream_position")]
+
+    def __str__(self) -> str:
+        return self.name

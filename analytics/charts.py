@@ -1,0 +1,113 @@
+"""Charts on Sluice's pages: plotly figures rendered on the server into HTML fragments, with
+plotly.js served from our own static files. Nothing is fetched from anywhere at run time.
+
+How a page uses it::
+
+    # view
+    from analytics import charts
+    figure = go.Figure(go.Bar(x=weeks, y=counts, marker_color=charts.COLORS["brand"]))
+    context["deploys_chart"] = charts.figure_html(figure, label="Deployments per week")
+
+    {# template #}
+    {% load charts %}
+    {% block head %}{% plotly_js %}{% endblock %}
+    ...
+    {{ deploys_chart }}
+
+plotly.js (about 4.8 MB, 1.4 MB compressed) is the copy the installed plotly package ships. The
+finder below publishes it as the static file ``vendor/plotly.min.js``, so it goes through the
+same pipeline as our own static files: ``collectstatic`` copies, content-hashes and compresses it
+(gzip and brotli) and whitenoise serves the hashed name with a year-long immutable cache header.
+Browsers download it once per plotly upgrade, and only on pages that load it with
+``{% plotly_js %}``. There is no copy in the repository to fall out of step with the Python
+package that writes the figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+from django.contrib.staticfiles.finders import BaseFinder
+from django.core.files.storage import FileSystemStorage
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+PLOTLY_JS = "vendor/plotly.min.js"
+
+# The stylesheet's palette (static/css/sluice.css), so charts and badges speak the same colours.
+COLORS = {
+    "brand": "#1f5fae",
+    "brand_soft": "#9dbde6",
+    "ok": "#1a7f4b",
+    "warn": "#a05a00",
+    "bad": "#b42318",
+    "muted": "#5f6b7a",
+    "line": "#e1e5ea",
+    "ink": "#1d2430",
+}
+LEVEL_COLORS = {"elite": COLORS["ok"], "high": COLORS["brand"], "medium": COLORS["warn"], "low": COLORS["bad"]}
+
+# A small template of our own instead of plotly's default, which would embed ~7 kB of styling
+# for trace types we never draw into every chart.
+_TEMPLATE = go.layout.Template(layout=go.Layout(
+    font={"family": 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif', "size": 12,
+          "color": COLORS["ink"]},
+    paper_bgcolor="rgba(0,0,0,0)",
+    plot_bgcolor="rgba(0,0,0,0)",
+    colorway=[COLORS["brand"], COLORS["ok"], COLORS["warn"], COLORS["bad"], COLORS["muted"]],
+    xaxis={"gridcolor": COLORS["line"], "linecolor": COLORS["line"], "zeroline": False},
+    yaxis={"gridcolor": COLORS["line"], "linecolor": COLORS["line"], "zeroline": False, "rangemode": "tozero"},
+    hoverlabel={"font": {"size": 12}},
+    legend={"orientation": "h", "y": -0.2},
+))
+_CONFIG = {"displaylogo": False, "responsive": True,
+           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
+
+
+def figure_html(figure: go.Figure, *, label: str, height: int = 300) -> SafeString:
+    """The figure as an HTML fragment (a ``<div>`` and the inline script that draws it), without
+    plotly.js itself: the page loads that once with ``{% plotly_js %}``.
+
+    ``label`` describes the chart for screen readers (the wrapper gets ``role="img"`` and
+    ``aria-label``); pages still show the numbers in text or a table next to it. The fragment
+    also works when htmx swaps it into a page that has already loaded plotly.js.
+    """
+    figure.update_layout(template=_TEMPLATE, height=height, margin={"l": 48, "r": 16, "t": 16, "b": 40})
+    fragment = pio.to_html(figure, include_plotlyjs=False, full_html=False, config=_CONFIG,
+                           default_width="100%", default_height=f"{height}px")
+    return format_html('<div class="chart" role="img" aria-label="{}">{}</div>', label, SafeString(fragment))
+
+
+def plotly_js_url() -> str:
+    """Where the page loads plotly.js from: our static files (hashed name in production)."""
+    return static(PLOTLY_JS)
+
+
+class PlotlyJsFinder(BaseFinder):
+    """Publishes the installed plotly package's own plotly.min.js as the static file
+    ``vendor/plotly.min.js`` (listed in STATICFILES_FINDERS), for ``collectstatic``, for
+    whitenoise and for ``runserver``."""
+
+    folder, name = PLOTLY_JS.rsplit("/", 1)
+    source = Path(plotly.__file__).parent / "package_data" / name
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.storage = FileSystemStorage(location=str(self.source.parent))
+        self.storage.prefix = self.folder  # collectstatic and whitenoise put listed files under it
+
+    def check(self, **kwargs):
+        return []
+
+    def find(self, path, find_all=False, **kwargs):
+        if path != PLOTLY_JS:
+            return []  # like Django's own finders: a list, even when one match is asked for
+        found = str(self.source)
+        return [found] if find_all else found
+
+    def list(self, ignore_patterns):
+        yield self.name, self.storage

@@ -1,0 +1,89 @@
+"""How metric numbers are written on the analytics pages.
+
+    {% load metrics %}
+    {{ block.median_hours|hours }}      "45 min", "3.5 h", "2.1 d" from 48 hours on
+    {{ block.rate|percent }}            "12.5 %"
+    {{ block.per_day|per_day }}         "2.3 / day", "4.0 / week", "1.5 / month"
+    {{ value|metric:"per_day" }}        by unit: per_day, hours, rate
+    {{ value|cell }}                    any drill-down value
+    {{ "time_window"|words }}           "time window"
+
+A missing number (no data in the window) is written "–".
+"""
+
+from datetime import datetime
+from functools import wraps
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+
+register = template.Library()
+
+NO_DATA = "–"
+
+
+def _number(write):
+    """A filter of a number that may be missing: None or "" becomes NO_DATA."""
+    @wraps(write)
+    def filter_(value) -> str:
+        return NO_DATA if value is None or value == "" else write(float(value))
+    return register.filter(filter_)
+
+
+@_number
+def hours(value: float) -> str:
+    if value >= 48:
+        return f"{value / 24:.1f} d"
+    return f"{value:.1f} h" if value >= 1 else f"{value * 60:.0f} min"
+
+
+@_number
+def percent(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+@_number
+def per_day(value: float) -> str:
+    """A rate per day, written per week or per month when it is below one a day or a week."""
+    if value >= 1:
+        return f"{value:.1f} / day"
+    if value * 7 >= 1:
+        return f"{value * 7:.1f} / week"
+    return f"{value * 30:.1f} / month"
+
+
+@register.filter
+def metric(value, unit: str) -> str:
+    return {"hours": hours, "rate": percent, "per_day": per_day}[unit](value)
+
+
+@register.filter
+def change(value) -> str:
+    """A relative change as "+12 %" or "−8 %"; "new" when there was nothing to compare with."""
+    if value is None:
+        return "new"
+    return f"{'+' if value > 0 else '−' if value < 0 else '±'}{abs(float(value)) * 100:.0f} %"
+
+
+@register.filter
+def words(value) -> str:
+    """A field or rule name for people: "time_window" -> "time window"."""
+    return str(value or "").replace("_", " ")
+
+
+@register.filter
+def cell(value) -> str:
+    """A drill-down value of any type for a table cell: times in the viewer's zone, hours with
+    two decimals, lists joined, yes/no."""
+    if value is None or value == [] or value == "":
+        return NO_DATA
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)

@@ -1,0 +1,119 @@
+"""Server time and SQL query count of the analytics pages on a large delivery history, against
+dora_report alone (the floor: what the page must compute anyway), measured in the same run.
+
+    .venv/bin/python bench/analytics_pages.py [--deployments 1000000] [--services 200] [--runs 10] [--keep]
+
+The data set is bench/analytics_dataset.py's (COPY into its own database, rollups built by
+delivery_derive). With --keep an existing bench database is reused and kept; otherwise it is
+created and dropped again. Each page is requested through the whole Django stack (session,
+tenant context, template rendering) by a signed-in owner, after one warm-up request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from analytics_dataset import ORG, fill, use_bench_database  # sets up Django
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from analytics.dora import dora_report, metric_query_parse
+from vsm.accounts.models import User
+from vsm.tenancy.context import tenant_context
+from vsm.tenancy.models import Membership, Organization
+from vsm.tenancy.roles import Role
+
+PAGES = [
+    ("dashboard, 90 days", "/o/{org}/analytics/?window=90", {"window": 90}),
+    ("dashboard, 365 days", "/o/{org}/analytics/?window=365", {"window": 365}),
+    ("value stream dashboard, 365 days", "/o/{org}/analytics/value-streams/stream-1/?window=365",
+     {"window": 365, "value_stream": "stream-1"}),
+    ("service page, 365 days", "/o/{org}/analytics/services/service-1/?window=365",
+     {"window": 365, "service": "service-1"}),
+    ("drill-down, change failure rate, 365 days",
+     "/o/{org}/analytics/dora/records/?metric=change_failure_rate&window=365", None),
+]
+
+
+def timed(runs: int, call) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def report_floor(org: Organization, params: dict, runs: int) -> float:
+    """The median of dora_report for the page's window and scope, series included, plus the
+    previous window the trends need: the computation a dashboard cannot avoid."""
+    today = timezone.localdate(timezone=org.tzinfo)
+    days = params["window"]
+    scope = {k: v for k, v in params.items() if k != "window"}
+    with tenant_context(org):
+        current = metric_query_parse(params={"from": str(today - timedelta(days=days - 1)), "to": str(today),
+                                             "interval": "week", **scope}, org=org)
+        previous = metric_query_parse(params={"from": str(today - timedelta(days=2 * days - 1)),
+                                              "to": str(today - timedelta(days=days)), **scope}, org=org)
+        dora_report(query=current)  # warm-up
+        return statistics.median(timed(runs, lambda: (dora_report(query=current), dora_report(query=previous))))
+
+
+def measure(*, runs: int) -> list[tuple[str, float, float, int, float | None]]:
+    org = Organization.objects.get(slug=ORG)
+    user, _ = User.objects.get_or_create(email="bench-pages@example.com")
+    with tenant_context(org):
+        Membership.objects.get_or_create(user=user, defaults={"role": Role.OWNER})
+    client = Client(HTTP_HOST="localhost")  # an allowed host outside the test runner
+    client.force_login(user)
+    rows = []
+    for label, url, floor_params in PAGES:
+        path = url.format(org=org.slug)
+        response = client.get(path)  # warm-up: connections, caches, query plans
+        assert response.status_code == 200, (path, response.status_code)
+        reset_queries()  # each request clears the log when it starts; count from a clean one
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        query_count = len(queries.captured_queries)  # read now: the next request clears the log
+        samples = timed(runs, lambda path=path: client.get(path))
+        floor = report_floor(org, floor_params, runs) if floor_params else None
+        rows.append((label, statistics.median(samples), max(samples), query_count, floor))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deployments", type=int, default=1_000_000)
+    parser.add_argument("--services", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="reuse (and keep) the bench database")
+    args = parser.parse_args(argv)
+    original = connection.settings_dict["NAME"]
+    if use_bench_database(keep=args.keep):
+        for step, seconds in fill(deployments=args.deployments, services=args.services).items():
+            print(f"{step:<55} {seconds:8.1f} s")
+    try:
+        rows = measure(runs=args.runs)
+    finally:
+        if not args.keep:
+            connection.creation.destroy_test_db(original, verbosity=0)
+    print(f"\nanalytics pages, {args.runs} requests each (server time through the Django stack)")
+    print(f"{'page':<44}{'p50 ms':>9}{'max ms':>9}{'queries':>9}{'reports ms':>12}{'p50 / reports':>15}")
+    for label, p50, worst, queries, floor in rows:
+        ratio = f"{p50 / floor:>15.2f}" if floor else f"{'':>15}"
+        floor_text = f"{floor:>12.1f}" if floor else f"{'':>12}"
+        print(f"{label:<44}{p50:>9.1f}{worst:>9.1f}{queries:>9}{floor_text}{ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Factories of the analytics app."""
+
+from __future__ import annotations
+
+import factory
+
+from analytics.models import DoraDay, DoraRollupState, ValueStreamStage
+from tests.factories import ServiceFactory, TenantFactory, same_org
+
+
+class DoraDayFactory(TenantFactory):
+    class Meta:
+        model = DoraDay
+
+    service = same_org(ServiceFactory)
+    day = factory.Faker("date_object")
+    deployments = 1
+
+
+class DoraRollupStateFactory(TenantFactory):
+    class Meta:
+        model = DoraRollupState
+
+    time_zone = "UTC"
+
+
+class ValueStreamStageFactory(TenantFactory):
+    class Meta:
+        model = ValueStreamStage
+
+    value_stream = None
+    position = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Stage {n}")
+    start_event = "pr_opened"
+    end_event = "pr_merged"

@@ -9,6 +9,7 @@ from analytics.dora_sql import CHANGES, WINDOW_SCOPE, production_cte, window_par
 from analytics.query import MetricQuery
 from integrations.derivation import INCIDENTS
 from vsm.catalog.models import Service
+from vsm.errors import InvalidInput
 
 METRICS = ("deployment_frequency", "change_lead_time", "change_failure_rate", "failed_deployment_recovery_time",
            "deployment_rework_rate")
@@ -70,6 +71,23 @@ def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     explain = _EXPLAIN[metric]
     return [{**_public(row), **explain(row)} for row in rows]
+
+
+class DoraRecordPages:
+    """dora_records as something a Paginator (the pages' or the API's) pages through: one count
+    query and one LIMIT/OFFSET query per page, whatever the size."""
+
+    def __init__(self, query: MetricQuery, metric: str):
+        if metric not in METRICS:
+            raise InvalidInput.field("metric", f"metric must be one of {', '.join(METRICS)}.")
+        self.query, self.metric = query, metric
+
+    def count(self) -> int:
+        return dora_records_count(query=self.query, metric=self.metric)
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        start = page.start or 0
+        return dora_records(query=self.query, metric=self.metric, offset=start, limit=page.stop - start)
 
 
 def _public(row: dict) -> dict:

@@ -16,6 +16,9 @@ from vsm.errors import InvalidInput
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3700  # ten years: a longer window is a typo, and a daily series of it is no chart
+# Dates outside these are typos too; the bounds keep "the day after `to`" and the dashboard's
+# previous window (up to MAX_DAYS earlier) inside what Python dates can hold.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 INTERVALS = ("day", "week", "month")
 SCOPES: tuple[tuple[str, type[Model]], ...] = (("value_stream", ValueStream), ("service", Service), ("team", Team))
 
@@ -63,41 +66,53 @@ class MetricQuery:
         return list(Service.objects.filter(condition).values_list("pk", flat=True))
 
 
-def _values(params: Mapping, name: str) -> list[str]:
+def param_values(params: Mapping, name: str) -> list[str]:
+    """Every non-blank value of a repeatable parameter, stripped. A NUL character (which
+    PostgreSQL refuses in any text it compares) is refused naming the parameter, so the pages
+    show it in their filter form (the API never gets here with one: see vsm.middleware)."""
     if hasattr(params, "getlist"):
         raw = params.getlist(name)
     else:
         value = params.get(name)
         raw = [] if value is None else list(value) if isinstance(value, list | tuple) else [value]
-    return [str(v).strip() for v in raw if str(v).strip()]
+    values = [str(v).strip() for v in raw if str(v).strip()]
+    if any("\x00" in value for value in values):
+        raise InvalidInput.field(name, f"{name} must not contain a NUL character.")
+    return values
 
 
-def _single(params: Mapping, name: str) -> str | None:
-    values = _values(params, name)
+def query_param(params: Mapping, name: str) -> str | None:
+    """A parameter given at most once (None when absent), as param_values reads it."""
+    values = param_values(params, name)
     if len(values) > 1:
         raise InvalidInput.field(name, f"Give {name} once.")
     return values[0] if values else None
 
 
 def _date(params: Mapping, name: str) -> date | None:
-    value = _single(params, name)
+    value = query_param(params, name)
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidInput.field(name, f"'{value}' is not a date (YYYY-MM-DD).") from None
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput.field(name, f"{name} must be between {EARLIEST} and {LATEST}.")
+    return day
 
 
 def _ids(params: Mapping, name: str, model: type[Model]) -> tuple[int, ...]:
-    keys = _values(params, name)
+    keys = param_values(params, name)
     if not keys:
         return ()
-    slugs = [k for k in keys if not k.isdigit()]
-    numbers = [int(k) for k in keys if k.isdigit()]
+    # isdigit() alone lets through digits int() cannot read ("²").
+    numeric = {k for k in keys if k.isascii() and k.isdigit()}
+    slugs = [k for k in keys if k not in numeric]
+    numbers = [int(k) for k in numeric]
     found = dict(model.objects.filter(Q(slug__in=slugs) | Q(pk__in=numbers)).values_list("slug", "pk"))
     ids = set(found.values())
-    unknown = [k for k in keys if k not in found and not (k.isdigit() and int(k) in ids)]
+    unknown = [k for k in keys if k not in found and not (k in numeric and int(k) in ids)]
     if unknown:
         raise InvalidInput.field(name, f"Unknown {name.replace('_', ' ')}: {', '.join(unknown)}.")
     return tuple(sorted(ids))
@@ -115,7 +130,7 @@ def metric_query_parse(*, params: Mapping, org) -> MetricQuery:
         raise InvalidInput.field("from", "from must not be after to.")
     if (window_to - window_from).days + 1 > MAX_DAYS:
         raise InvalidInput.field("from", f"The window may span at most {MAX_DAYS} days.")
-    interval = _single(params, "interval")
+    interval = query_param(params, "interval")
     if interval is not None and interval not in INTERVALS:
         raise InvalidInput.field("interval", f"interval must be one of {', '.join(INTERVALS)}.")
     scope = {name: _ids(params, name, model) for name, model in SCOPES}

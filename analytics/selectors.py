@@ -43,6 +43,8 @@ def scope_choices(*, scopes: tuple[str, ...], value_stream: ValueStream | None =
 
 
 def value_stream_get(*, slug: str) -> ValueStream | None:
+    if "\x00" in slug:  # no slug holds one, and PostgreSQL refuses it in a comparison
+        return None
     return ValueStream.objects.filter(slug=slug).first()
 
 
@@ -50,7 +52,7 @@ def service_get(*, key: str) -> Service | None:
     """A service by slug, or by id when the key is all digits (links from elsewhere may use either)."""
     services = Service.objects.select_related("value_stream", "team")
     found = services.filter(slug=key).first()
-    if found is None and key.isdigit():
+    if found is None and key.isascii() and key.isdigit():
         found = services.filter(pk=int(key)).first()
     return found
 

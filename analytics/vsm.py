@@ -167,6 +167,6 @@ def value_stream_map_records(*, query, stage: str = "", event: str = "") -> Stag
     stages, _origin = map_stages(query)
     if stage == "":
         return ItemRecords(query, stages, event)
-    if not stage.isdigit() or int(stage) > len(stages):
+    if not (stage.isascii() and stage.isdigit()) or int(stage) > len(stages):
         raise InvalidInput.field("stage", f"stage must be a position from 0 to {len(stages)} (the whole map).")
     return StageRecords(query, stages, int(stage))

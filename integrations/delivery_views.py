@@ -6,10 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import render
 
-from environments.models import Environment
-from integrations import matrix
+from integrations import matrix, selectors
 from integrations.delivery_forms import ChangeControlForm, CompareForm, MatrixFilterForm
-from integrations.models import ChangeControlledEnvironment
 from integrations.services.change_control import change_control_set
 from vsm.errors import DomainError
 from vsm.tenancy.pages import OrgView, paginate
@@ -48,11 +46,8 @@ class ChangeControlView(OrgView):
     write_permission = Perm.MANAGE_ENVIRONMENTS
 
     def get(self, request, form=None, status=200):
-        controlled = set(ChangeControlledEnvironment.objects.values_list("environment_id", flat=True))
-        page = paginate(request, Environment.objects.select_related("value_stream").order_by("name", "id"))
-        rows = [(env, env.pk in controlled) for env in page["page_obj"]]
         return render(request, "delivery/change_control.html", {
-            "rows": rows, "form": form, **page,
+            "form": form, **paginate(request, selectors.change_control_list()),
         }, status=status)
 
     def post(self, request):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from integrations.models import ConnectionKind
+from integrations.models import Connection, ConnectionKind
 
 KIND_HELP = {
     "github": ('{"repositories": ["acme/payments-api"]}', "A token (fine-grained, read access to deployments, "
@@ -48,7 +48,8 @@ class JSONObjectField(forms.CharField):
 class ConnectionForm(forms.Form):
     kind = forms.ChoiceField(choices=ConnectionKind.choices)
     name = forms.CharField(max_length=120)
-    base_url = forms.URLField(required=False, label="API root", assume_scheme="https")
+    base_url = forms.URLField(required=False, label="API root", assume_scheme="https",
+                              max_length=Connection._meta.get_field("base_url").max_length)
     username = forms.CharField(required=False, max_length=200, help_text="leave empty for a token")
     secret = forms.CharField(required=False, max_length=500, label="Token or password",
                              widget=forms.PasswordInput(render_value=False))

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_POST
 
 from integrations.connectors.base import MAX_BODY_BYTES
 from integrations.models import Connection
-from integrations.services.webhooks import HookAnswer, _error, webhook_receive
+from integrations.services.webhooks import HookAnswer, hook_error, webhook_receive
 from vsm.tenancy.context import cross_tenant, tenant_context
+
+TOO_LARGE = hook_error(413, "payload_too_large", f"The body exceeds the limit of {MAX_BODY_BYTES} bytes.")
 
 
 def _json(answer: HookAnswer) -> JsonResponse:
@@ -31,13 +33,13 @@ def receive(request, connection_id: int):
         connection = (Connection.cross_tenant_objects.select_related("organization")
                       .filter(pk=connection_id, is_active=True).first())
     if connection is None:
-        return _json(_error(404, "not_found", "No such webhook."))
+        return _json(hook_error(404, "not_found", "No such webhook."))
     # Refused before reading: a body this large is not read into memory, let alone stored.
     if _declared_length(request) > MAX_BODY_BYTES:
-        return _json(_error(413, "payload_too_large", f"The body exceeds the limit of {MAX_BODY_BYTES} bytes."))
+        return _json(TOO_LARGE)
     raw_body = request.read(MAX_BODY_BYTES + 1)
     if len(raw_body) > MAX_BODY_BYTES:
-        return _json(_error(413, "payload_too_large", f"The body exceeds the limit of {MAX_BODY_BYTES} bytes."))
+        return _json(TOO_LARGE)
     with tenant_context(connection.organization):
         return _json(webhook_receive(connection=connection, headers=dict(request.headers),
                                      query=request.GET.dict(), raw_body=raw_body))

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 
+from environments.models import Environment
+from environments.selectors import environment_list
 from integrations.models import ChangeRequest, Commit, Deployment, Incident, PipelineRun, PullRequest, WorkItem
+from integrations.models.change_control import ChangeControlledEnvironment
 
 
 def _window(queryset: QuerySet, field: str, since: datetime | None, until: datetime | None) -> QuerySet:
@@ -97,3 +100,10 @@ def change_request_list(*, service: str | None = None, state: str | None = None,
         queryset = queryset.filter(change_services__service__slug=service).distinct()
     return _common(queryset, time_field="opened_at", service=None, source=source, since=since, until=until,
                    state=state, approval=approval, type=type, number=number)
+
+
+def change_control_list() -> QuerySet[Environment]:
+    """Every environment with ``change_controlled``: whether deployments into it need an approved
+    change request."""
+    marked = ChangeControlledEnvironment.objects.filter(environment=OuterRef("pk"))
+    return environment_list().annotate(change_controlled=Exists(marked)).order_by("name", "id")

@@ -27,6 +27,10 @@ LONGEST_OCCURRENCE = timedelta(days=366)
 CHAIN_HORIZON = timedelta(days=366)
 # A bounded rule with more occurrences than this is treated as unbounded (no stored last end).
 MAX_FINITE = 5000
+# Moments outside these years cannot be expanded or stored safely (a year-1 start in an eastern
+# zone is year 0 in UTC, which PostgreSQL keeps and Python cannot read back; a year-9999 start
+# has no next occurrence to expand).
+YEARS = (1970, 2200)
 
 Period = tuple[datetime, datetime]
 
@@ -145,6 +149,8 @@ def check(recurrence: Recurrence) -> Recurrence:
             raise InvalidInput.field(name, "This field is required.")
         if value.tzinfo is None or value.utcoffset() is None:
             raise InvalidInput.field(name, "Give the time with its UTC offset, e.g. 2025-12-19T16:00:00+01:00.")
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise InvalidInput.field(name, f"Choose a moment between {YEARS[0]} and {YEARS[1]}.")
     if recurrence.ends_at <= recurrence.starts_at:
         raise InvalidInput.field("ends_at", "The end must be after the start.")
     if recurrence.time_zone not in zoneinfo.available_timezones():
@@ -164,6 +170,8 @@ def check(recurrence: Recurrence) -> Recurrence:
     parts = dict(part.split("=", 1) for part in upper.split(";") if "=" in part)
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
         raise InvalidInput.field("rrule", f"FREQ must be one of {', '.join(ALLOWED_FREQUENCIES)}.")
+    if not parts.get("INTERVAL", "1").isdigit() or int(parts.get("INTERVAL", "1")) < 1:
+        raise InvalidInput.field("rrule", "INTERVAL must be a whole number of at least 1.")
     for moment in exdates:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise InvalidInput.field("exdates", "Give each exception with its UTC offset.")
@@ -171,6 +179,8 @@ def check(recurrence: Recurrence) -> Recurrence:
     try:
         rules = rrulestr(rule, dtstart=recurrence.starts_at.astimezone(normalized.zone), forceset=True)
         first = rules.after(recurrence.starts_at.astimezone(normalized.zone) - timedelta(seconds=1), inc=True)
+        if first is not None:
+            rules.after(first)  # walking on from the first occurrence is what every reader does
     except (ValueError, TypeError, OverflowError, KeyError, AttributeError) as exc:
         raise InvalidInput.field("rrule", f"Not a valid RFC 5545 recurrence rule: {exc}") from exc
     if first is None:

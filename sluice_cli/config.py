@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ def config_from(args: argparse.Namespace, environ: Mapping[str, str] | None = No
         raise CliError(f"SLUICE_URL must be an http(s) URL such as https://sluice.example.com, not '{url}'.")
     timeout = _number(args.timeout, environ, "SLUICE_TIMEOUT", DEFAULT_TIMEOUT, float)
     retries = _number(args.retries, environ, "SLUICE_RETRIES", DEFAULT_RETRIES, int)
-    if timeout <= 0 or retries < 0:
-        raise CliError("The timeout must be positive and the number of retries zero or more.")
+    # `not 0 < timeout` also refuses nan, which would only fail later, inside the socket.
+    if not 0 < timeout < math.inf or retries < 0:
+        raise CliError("The timeout must be a positive number of seconds and the number of retries zero or more.")
     return Config(url=url, org=_setting(args.org, environ, "SLUICE_ORG", "--org"),
                   token=_setting(args.token, environ, "SLUICE_TOKEN", "--token"), timeout=timeout, retries=retries)

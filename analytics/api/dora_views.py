@@ -5,19 +5,20 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from analytics.api.dora_csv import CsvExportMixin
+from analytics.api.csv_export import CsvExportMixin
 from analytics.api.dora_serializers import (
     DoraQuerySerializer,
     DoraRecordPageSerializer,
     DoraRecordsQuerySerializer,
     DoraReportSerializer,
 )
-from analytics.dora import METRICS, MetricQuery, dora_records, dora_records_count, dora_report, metric_query_parse
+from analytics.dora import MetricQuery, dora_report
+from analytics.dora_records import DoraRecordPages
+from analytics.query import metric_query_parse, query_param
 from integrations.models import Deployment
 from vsm.api.base import OrgAPIView
 from vsm.api.pagination import Pagination
 from vsm.api.schema import ErrorSerializer
-from vsm.errors import InvalidInput
 
 BAD_INPUT = OpenApiResponse(ErrorSerializer, description="A bad parameter; `error.fields` names it.")
 _BLOCKS = {
@@ -55,24 +56,6 @@ class DoraReportView(_DoraView):
         return Response(dora_report(query=self.metric_query()))
 
 
-class _Page:
-    """The records of a query as a sliceable, countable sequence, so the paginator runs two
-    queries (a count and one LIMIT/OFFSET page) whatever the size."""
-
-    def __init__(self, query: MetricQuery, metric: str):
-        self.query, self.metric = query, metric
-
-    def count(self) -> int:
-        return dora_records_count(query=self.query, metric=self.metric)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, window: slice) -> list[dict]:
-        return dora_records(query=self.query, metric=self.metric, offset=window.start or 0,
-                            limit=window.stop - (window.start or 0))
-
-
 class DoraRecordsView(_DoraView):
     """The deployments or changes behind one metric, newest first, each with why it counted."""
 
@@ -80,9 +63,7 @@ class DoraRecordsView(_DoraView):
                                                                       400: BAD_INPUT},
                    examples=[RECORDS_EXAMPLE], description="Add `format=csv` (or `Accept: text/csv`) for CSV.")
     def get(self, request):
-        metric = request.query_params.get("metric", "")
-        if metric not in METRICS:
-            raise InvalidInput.field("metric", f"metric must be one of {', '.join(METRICS)}.")
+        pages = DoraRecordPages(self.metric_query(), query_param(request.query_params, "metric") or "")
         paginator = Pagination()
-        rows = paginator.paginate_queryset(_Page(self.metric_query(), metric), request, view=self)
+        rows = paginator.paginate_queryset(pages, request, view=self)
         return paginator.get_paginated_response(rows)

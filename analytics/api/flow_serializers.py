@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from analytics.api.dora_serializers import DoraQuerySerializer
 from analytics.flow_records import METRICS
 from analytics.flow_scope import FLOW_TYPES
 from analytics.waits import HOLD_CAUSES
 
 
-class FlowParamsSerializer(serializers.Serializer):
-    """Documents the query parameters; analytics.flow_query.flow_query_parse reads them."""
+class FlowParamsSerializer(DoraQuerySerializer):
+    """Documents the query parameters: every metric's window and scope (no series) plus
+    flow_type; analytics.flow_query.flow_query_parse reads them."""
 
-    _from = serializers.DateField(required=False, help_text="first day, organization time zone (default: 90 days ago)")
-    to = serializers.DateField(required=False, help_text="last day, included (default: today)")
-    value_stream = serializers.ListField(child=serializers.CharField(), required=False, help_text="slug or id; repeat")
-    service = serializers.ListField(child=serializers.CharField(), required=False, help_text="slug or id; repeat")
-    team = serializers.ListField(child=serializers.CharField(), required=False, help_text="slug or id; repeat")
-    flow_type = serializers.ListField(child=serializers.ChoiceField(choices=FLOW_TYPES), required=False)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["from"] = fields.pop("_from")  # a Python keyword cannot be an attribute
-        return fields
+    interval = None
+    flow_type = serializers.ListField(child=serializers.ChoiceField(choices=FLOW_TYPES), required=False,
+                                      help_text="repeatable")
 
 
 class FlowRecordsParamsSerializer(FlowParamsSerializer):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from analytics.api.csv_export import CsvExportMixin, records_csv
 from analytics.api.flow_serializers import (
     FlowParamsSerializer,
     FlowRecordsPageSerializer,
@@ -18,38 +14,14 @@ from analytics.api.flow_serializers import (
 )
 from analytics.flow import flow_report
 from analytics.flow_query import flow_query_parse
-from analytics.flow_records import RecordSet, flow_records
+from analytics.flow_records import flow_records
+from analytics.query import query_param
 from integrations.models import WorkItem
 from vsm.api.base import OrgAPIView
 from vsm.api.pagination import Pagination
 from vsm.api.schema import ErrorSerializer
 
 BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.fields` names the parameter.")
-CSV_CHUNK = 500
-
-
-class CSVRenderer(BaseRenderer):
-    """Lets `?format=csv` through content negotiation; the view writes the CSV itself."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-def records_csv(records: RecordSet, filename: str) -> HttpResponse:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=records.columns, extrasaction="ignore")
-    writer.writeheader()
-    rows = records.rows
-    for offset in range(0, len(rows) if isinstance(rows, list) else rows.count(), CSV_CHUNK):
-        for row in records.describe(list(rows[offset:offset + CSV_CHUNK])):
-            writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in records.columns})
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
 
 
 class FlowReportView(OrgAPIView):
@@ -63,21 +35,20 @@ class FlowReportView(OrgAPIView):
         return Response(flow_report(query=flow_query_parse(params=request.query_params, org=self.org)))
 
 
-class FlowRecordsView(OrgAPIView):
+class FlowRecordsView(CsvExportMixin, OrgAPIView):
     """The records behind one flow number (`metric`), each with why it counted; `format=csv`
-    answers every record as CSV instead of a page."""
+    (or `Accept: text/csv`) answers every record as CSV instead of a page."""
 
     queryset = WorkItem.objects.all()
-    renderer_classes = [JSONRenderer, CSVRenderer]
 
     @extend_schema(parameters=[FlowRecordsParamsSerializer],
                    responses={200: FlowRecordsPageSerializer, 400: BAD_INPUT})
     def get(self, request, *args, **kwargs):
         params = request.query_params
         query = flow_query_parse(params=params, org=self.org)
-        records = flow_records(query=query, metric=params.get("metric", ""), status=params.get("status", ""),
-                               cause=params.get("cause", ""))
-        if params.get("format") == "csv":
+        records = flow_records(query=query, metric=query_param(params, "metric") or "",
+                               status=query_param(params, "status") or "", cause=query_param(params, "cause") or "")
+        if request.accepted_renderer.format == "csv":
             return records_csv(records, f"flow-{records.metric}-{query.window_from}-{query.window_to}")
         paginator = Pagination()
         page = paginator.paginate_queryset(records.rows, request, view=self)

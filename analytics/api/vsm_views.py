@@ -12,7 +12,7 @@ from analytics.api.vsm_serializers import (
     MapRecordsQuerySerializer,
     ValueStreamMapSerializer,
 )
-from analytics.query import metric_query_parse
+from analytics.query import metric_query_parse, query_param
 from analytics.vsm import value_stream_map, value_stream_map_records
 from integrations.models import WorkItem
 from vsm.api.base import OrgAPIView
@@ -42,7 +42,7 @@ class ValueStreamMapRecordsView(OrgAPIView):
     def get(self, request, *args, **kwargs):
         params = request.query_params
         query = metric_query_parse(params=params, org=self.org)
-        records = value_stream_map_records(query=query, stage=params.get("stage", "").strip(),
-                                           event=params.get("event", "").strip())
+        records = value_stream_map_records(query=query, stage=query_param(params, "stage") or "",
+                                           event=query_param(params, "event") or "")
         paginator = Pagination()
         return paginator.get_paginated_response(paginator.paginate_queryset(records, request, view=self))

@@ -8,7 +8,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from analytics.dora import dora_records, dora_records_count, dora_report
+from analytics.dora import dora_report
+from analytics.dora_records import DoraRecordPages
 from analytics.query import INTERVALS
 from analytics.selectors import scope_choices, value_stream_get
 from analytics.views import figures
@@ -75,19 +76,6 @@ class ValueStreamDashboardView(OrgView):
                                  scopes=("service", "team"))
 
 
-class PagedRecords:
-    """dora_records as something Paginator pages through: one count query, one query per page."""
-
-    def __init__(self, query, metric: str):
-        self.query, self.metric = query, metric
-
-    def count(self) -> int:
-        return dora_records_count(query=self.query, metric=self.metric)
-
-    def __getitem__(self, page: slice) -> list[dict]:
-        return dora_records(query=self.query, metric=self.metric, offset=page.start, limit=page.stop - page.start)
-
-
 class RecordsView(OrgView):
     """The rows behind one number (?metric=), each with why it counted, in pages; the CSV
     download is the metrics API's."""
@@ -100,7 +88,7 @@ class RecordsView(OrgView):
         context = {**filter_context(filters), "metric": next((m for m in METRICS if m.key == metric), None)}
         if filters.errors:
             return render(request, "analytics/records.html", context, status=400)
-        page = paginate(request, PagedRecords(filters.query, metric), RECORDS_PAGE_SIZE)["page_obj"]
+        page = paginate(request, DoraRecordPages(filters.query, metric), RECORDS_PAGE_SIZE)["page_obj"]
         columns = [key for key in (page.object_list[0] if page.object_list else {}) if key not in ("why", "counted")]
         api = reverse("analytics-api:dora_records", kwargs={"org_slug": self.org.slug})
         dashboard = reverse("analytics:dashboard", kwargs={"org_slug": self.org.slug})
@@ -110,5 +98,7 @@ class RecordsView(OrgView):
                    for row in page.object_list],
             metric_links=[(m, f"?{filters.params(metric=m.key)}") for m in METRICS],
             dashboard_url=f"{dashboard}?{filters.params(window='custom')}",
-            csv_url=f"{api}?{filters.params(metric=metric, format='csv')}")
+            # The API's CSV is one page of records: the one shown here.
+            csv_url=f"{api}?" + filters.params(metric=metric, format="csv", page=str(page.number),
+                                               page_size=str(RECORDS_PAGE_SIZE)))
         return render(request, "analytics/records.html", context)

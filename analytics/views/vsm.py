@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from analytics import charts
 from analytics.models import ValueStreamStage
+from analytics.query import query_param
 from analytics.selectors import scope_choices, value_stream_get
 from analytics.views.dora import filter_context
 from analytics.views.filters import filters_from_request
@@ -104,7 +105,8 @@ class ValueStreamMapRecordsView(OrgView):
         context = {**filter_context(filters), "stage": stage, "event": event}
         if filters.query is not None:
             try:
-                records = value_stream_map_records(query=filters.query, stage=stage, event=event)
+                records = value_stream_map_records(query=filters.query, stage=query_param(request.GET, "stage") or "",
+                                                   event=query_param(request.GET, "event") or "")
             except InvalidInput as error:
                 filters.errors = error.fields
             else:

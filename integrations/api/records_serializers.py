@@ -28,6 +28,9 @@ from integrations.models import (
 )
 
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
+# The largest values the columns hold (PostgreSQL integer and bigint).
+_INT_MAX = 2**31 - 1
+_BIGINT_MAX = 2**63 - 1
 
 
 class ShaField(serializers.CharField):
@@ -89,7 +92,7 @@ class IncidentInputSerializer(serializers.Serializer):
     environment = _text(255, help_text="slug or name of an environment Sluice knows")
     opened_at = serializers.DateTimeField(required=False)
     resolved_at = serializers.DateTimeField(required=False)
-    caused_by_deployment = serializers.IntegerField(min_value=1, required=False,
+    caused_by_deployment = serializers.IntegerField(min_value=1, max_value=_BIGINT_MAX, required=False,
                                                     help_text="the id a deployment post returned")
     caused_by_commit_sha = ShaField(required=False)
     caused_by_version = _text(120)
@@ -97,9 +100,9 @@ class IncidentInputSerializer(serializers.Serializer):
 
 
 class TestCountsSerializer(serializers.Serializer):
-    passed = serializers.IntegerField(min_value=0, required=False)
-    failed = serializers.IntegerField(min_value=0, required=False)
-    skipped = serializers.IntegerField(min_value=0, required=False)
+    passed = serializers.IntegerField(min_value=0, max_value=_INT_MAX, required=False)
+    failed = serializers.IntegerField(min_value=0, max_value=_INT_MAX, required=False)
+    skipped = serializers.IntegerField(min_value=0, max_value=_INT_MAX, required=False)
 
 
 class PipelineRunInputSerializer(serializers.Serializer):
@@ -107,7 +110,7 @@ class PipelineRunInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=RunStatus.choices)
     external_id = _text(255)
     service = _text(255, help_text="slug or name; an unknown service is created")
-    run_number = serializers.IntegerField(min_value=0, required=False)
+    run_number = serializers.IntegerField(min_value=0, max_value=_BIGINT_MAX, required=False)
     branch = _text(255)
     commit_sha = ShaField(required=False)
     version = _text(120)
@@ -117,7 +120,8 @@ class PipelineRunInputSerializer(serializers.Serializer):
     tests = TestCountsSerializer(required=False)
     coverage = serializers.FloatField(min_value=0, max_value=100, required=False, help_text="percent")
     url = serializers.URLField(required=False, max_length=1000)
-    pull_requests = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    pull_requests = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=_INT_MAX),
+                                          required=False)
 
 
 class CommitsInputSerializer(serializers.Serializer):

@@ -15,7 +15,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
+
+from integrations.connectors.base import PayloadError
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
@@ -66,6 +69,29 @@ class Written:
         return min((t for t in times if t is not None), default=None)
 
 
+def _misfit(field: models.Field, value: Any) -> str | None:
+    """Why ``value`` cannot be stored in ``field`` (PostgreSQL would refuse it), else None."""
+    if isinstance(value, str):
+        if field.max_length and len(value) > field.max_length:
+            return f"is longer than {field.max_length} characters"
+    elif isinstance(value, int) and not isinstance(value, bool) and isinstance(field, models.IntegerField):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        if not (low is None or low <= value) or not (high is None or value <= high):
+            return f"is out of range ({low} to {high})"
+    elif isinstance(value, list) and isinstance(field, ArrayField):
+        return next((problem for item in value if (problem := _misfit(field.base_field, item))), None)
+    return None
+
+
+def _check_fit(model: type[models.Model], key: Hashable, values: dict[str, Any]) -> None:
+    """A record the columns cannot hold (a webhook or a sync may send anything) is refused by
+    name, not left for the database to fail on."""
+    for name, value in values.items():
+        problem = _misfit(model._meta.get_field(name), value)
+        if problem:
+            raise PayloadError(f"{model._meta.verbose_name} {str(key)[:80]}: {name} {problem}", field=name)
+
+
 def touched(item: Written) -> None:
     """A row whose own fields did not change but whose children or links did counts as updated."""
     if item.state == UNCHANGED:
@@ -82,6 +108,9 @@ def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tupl
         return {}
     keys = list(rows)
     as_tuple = (lambda k: k) if len(key_fields) > 1 else (lambda k: (k,))
+    for key, values in rows.items():
+        _check_fit(model, key, {**dict(zip(key_fields, as_tuple(key), strict=True)), **values,
+                                **(on_create or {}).get(key, {})})
     lookups = {f"{name}__in": {as_tuple(k)[i] for k in keys} for i, name in enumerate(key_fields)}
     stored = {}
     for obj in model.objects.filter(**scope, **lookups):

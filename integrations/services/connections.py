@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from integrations.connectors import WEBHOOKS
 from integrations.mapping import Mapping
 from integrations.models import Connection, ConnectionKind, SyncRun
+from integrations.services._nul import nul_at
 from integrations.services.mapping_reapply import mapping_reapply
 from integrations.sync.credentials import credentials_text
 from integrations.sync.plans import options_validate, pulls
@@ -43,6 +44,9 @@ def _generated_secret() -> str:
 
 def _checked(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """Values of the settings in ``values``, validated for a connection of ``kind``."""
+    for name in ("options", "mapping"):
+        if nul_at(values.get(name), name):
+            raise InvalidInput.field(name, f"{name} must not contain a NUL character (\\u0000).")
     if "name" in values:
         values["name"] = (values["name"] or "").strip()
         if not values["name"]:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from integrations import derivation
 from integrations.models import DerivationPending
 from vsm.tenancy.context import cross_tenant, require_org_id
 from vsm.tenancy.tasks import enqueue
@@ -60,12 +61,10 @@ def derivation_run(*, service_id: int) -> bool:
     marker unless a newer mark arrived meanwhile (then the next run covers it). Safe to run
     twice or concurrently: a second run while one holds the service skips. Returns whether the
     derivation ran."""
-    from integrations.derivation import delivery_derive  # the analytics side of the app
-
     marker = DerivationPending.objects.filter(service_id=service_id).first()
     if marker is None or not _try_lock(service_id):
         return False
-    delivery_derive(service_id=service_id, since=marker.since)
+    derivation.delivery_derive(service_id=service_id, since=marker.since)
     DerivationPending.objects.filter(pk=marker.pk, marked_at=marker.marked_at).delete()
     return True
 

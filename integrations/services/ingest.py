@@ -25,10 +25,12 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from integrations import normalized as n
+from integrations.connectors.base import PayloadError
 from integrations.models import Connection
 from integrations.services import ingest_delivery, ingest_work
 from integrations.services._batch import CREATED, UPDATED, Written, lock, upsert
 from integrations.services._catalog import Catalog
+from integrations.services._nul import nul_at
 from integrations.services.derivation_marks import derivation_mark
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import require_org_id
@@ -118,6 +120,10 @@ def records_ingest(*, connection: Connection | None, records: Iterable[n.Normali
     source = source or (connection.kind if connection is not None else "api")
     run = IngestRun(connection=connection, source=source, actor=actor or Actor.for_system(f"ingest:{source}"))
     records = list(records)
+    for record in records:
+        # Refused before any lookup: the database driver cannot even send such a value in a query.
+        if where := nul_at(record, type(record).__name__.removeprefix("Normalized")):
+            raise PayloadError(f"{where}: must not contain a NUL character", field=where.split(".", 1)[-1])
     for types, write in _WRITERS:
         batch = [r for r in records if isinstance(r, types)]
         if batch:

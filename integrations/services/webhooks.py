@@ -26,6 +26,7 @@ from integrations.models import Connection, WebhookDelivery
 from integrations.services._batch import lock
 from integrations.services.ingest import records_ingest
 from integrations.sync.writeback import writeback_queue
+from vsm.api.errors import error_body
 from vsm.audit.services import audit_record
 from vsm.errors import PermissionRefused
 from vsm.tenancy.actor import Actor
@@ -44,12 +45,18 @@ class HookAnswer:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def _error(status: int, code: str, message: str, **details: Any) -> HookAnswer:
-    return HookAnswer(status, {"error": {"code": code, "message": message, "fields": {}, "details": details}})
+def hook_error(status: int, code: str, message: str, **details: Any) -> HookAnswer:
+    """A refusal in the API's one error shape."""
+    return HookAnswer(status, error_body(code, message, details=details))
 
 
 def _storable(headers: MappingABC[str, str]) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name.lower() not in SECRET_HEADERS}
+
+
+def _storable_body(raw_body: bytes) -> str:
+    # PostgreSQL text holds no NUL; a body with one is not JSON anyway, so it still fails to parse.
+    return raw_body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
 def _delivery_id(headers: MappingABC[str, str]) -> str:
@@ -71,11 +78,11 @@ def webhook_receive(*, connection: Connection, headers: MappingABC[str, str], qu
     """Handle one POST to ``/hooks/<connection id>/`` (inside the connection's tenant context)."""
     module = WEBHOOKS.get(connection.kind)
     if module is None:
-        return _error(404, "not_found", f"{connection.get_kind_display()} connections receive no webhooks.")
+        return hook_error(404, "not_found", f"{connection.get_kind_display()} connections receive no webhooks.")
     try:
         module.verify_webhook(headers, raw_body, connection.webhook_secret, query)
     except SignatureError as exc:
-        return _error(401, "signature_invalid", str(exc))
+        return hook_error(401, "signature_invalid", str(exc))
     digest = hashlib.sha256(raw_body).hexdigest()
     delivery_id = _delivery_id(headers)
     with transaction.atomic():
@@ -86,7 +93,7 @@ def webhook_receive(*, connection: Connection, headers: MappingABC[str, str], qu
             return HookAnswer(200, {"status": "duplicate", "delivery": original.pk})
         delivery = WebhookDelivery.objects.create(
             connection=connection, delivery_id=delivery_id, content_type=header(headers, "Content-Type") or "",
-            headers=_storable(headers), body=raw_body.decode("utf-8", errors="replace"), body_sha256=digest)
+            headers=_storable(headers), body=_storable_body(raw_body), body_sha256=digest)
         return _process(delivery, connection, headers, raw_body)
 
 
@@ -119,7 +126,7 @@ def _process(delivery: WebhookDelivery, connection: Connection, headers: Mapping
         delivery.status, delivery.outcome = WebhookDelivery.Status.FAILED, exc.message
         delivery.records_created = delivery.records_updated = 0
         delivery.save(update_fields=fields)
-        return _error(exc.status, "payload_invalid", exc.message, delivery=delivery.pk,
+        return hook_error(exc.status, "payload_invalid", exc.message, delivery=delivery.pk,
                       **({"field": exc.field} if exc.field else {}))
     return HookAnswer(200, {"status": "processed", "delivery": delivery.pk, "created": result.created,
                             "updated": result.updated, "unchanged": result.unchanged, "skipped": result.skipped})

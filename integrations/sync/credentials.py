@@ -12,13 +12,20 @@ from vsm.errors import InvalidInput
 _KEYS = ("token", "username", "password")
 
 
+def _text(value: Any) -> str:
+    # A list or number is a mistake, not a token; a control character cannot travel in an HTTP header.
+    if not isinstance(value, str) or any(ord(char) < 32 for char in value.strip()):
+        raise InvalidInput.field("credentials", "give the token, username and password as text on one line")
+    return value.strip()
+
+
 def credentials_text(value: str | dict[str, Any]) -> str:
     """What ``Connection.credentials`` stores for the value an admin typed or posted."""
     if isinstance(value, str):
-        return value.strip()
+        return _text(value)
     if not isinstance(value, dict) or set(value) - set(_KEYS):
         raise InvalidInput.field("credentials", f"give a token, or an object with {', '.join(_KEYS)}")
-    clean = {key: str(value[key]).strip() for key in _KEYS if value.get(key)}
+    clean = {key: _text(value[key]) for key in _KEYS if value.get(key)}
     if ("username" in clean) != ("password" in clean):
         raise InvalidInput.field("credentials", "a username needs a password (or an API token as the password)")
     return json.dumps(clean) if clean else ""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from sluice_cli.ci_env import write_github_output
 from sluice_cli.client import ApiError
@@ -38,7 +40,7 @@ def register(subparsers, parents) -> None:
     acquire.add_argument("--service", help="the service deployed (its team's booking counts)")
     acquire.add_argument("--version", help="the version deployed")
     acquire.add_argument("--ttl", type=int, metavar="SECONDS", help="how long the lease holds (server default 900)")
-    acquire.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+    acquire.add_argument("--wait", type=seconds, default=0, metavar="SECONDS",
                          help="when refused with a time to retry, wait up to this long for the environment")
     acquire.add_argument("--github-output", action="store_true",
                          help="also write lease_id, lease_token and lease_environment to $GITHUB_OUTPUT")
@@ -59,6 +61,18 @@ def register(subparsers, parents) -> None:
             action.add_argument("--ttl", type=int, metavar="SECONDS", help="how long from now (server default 900)")
         action.add_argument("--json", action="store_true", help="print the lease as JSON")
         action.set_defaults(run=run)
+
+
+def seconds(text: str) -> float:
+    value = float(text)  # argparse turns the ValueError into a usage error naming the flag
+    if math.isnan(value):
+        raise ValueError(text)
+    return value
+
+
+def _leases_url(environment: str) -> str:
+    # The slug is one path segment: a '/' or '?' in it must not reach another endpoint.
+    return f"environments/{quote(str(environment), safe='')}/leases/"
 
 
 def _lease_file_flag(parser: argparse.ArgumentParser) -> None:
@@ -86,7 +100,7 @@ def _grant(args: argparse.Namespace, ctx: Context) -> dict:
     while True:
         try:
             # Not repeatable: a second grant would hold a second slot of the environment.
-            return ctx.client.post(f"environments/{args.environment}/leases/", body, repeatable=False)
+            return ctx.client.post(_leases_url(args.environment), body, repeatable=False)
         except ApiError as refused:
             if refused.code != "lease_denied":
                 raise
@@ -151,7 +165,7 @@ def _lease_action(args: argparse.Namespace, ctx: Context, action: str, extra: di
     held, path = _held(args, ctx)
     try:
         # Renewing or releasing twice ends as doing it once, so a timeout may be retried.
-        lease = ctx.client.post(f"environments/{held['environment']}/leases/{held['id']}/{action}/",
+        lease = ctx.client.post(f"{_leases_url(held['environment'])}{held['id']}/{action}/",
                                 {"token": held["token"], **extra}, repeatable=True)
     except ApiError as refused:
         if refused.code == "lease_denied":

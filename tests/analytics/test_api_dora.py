@@ -41,6 +41,13 @@ def test_report(api_a, deployments):
     ({"service": "nope"}, "service"),
     ({"value_stream": "999999"}, "value_stream"),
     ({"team": "ghosts"}, "team"),
+    # Python dates end at 9999-12-31 and begin at year 1: the window's end and the trend's
+    # previous window must not run off either side.
+    ({"from": "9999-12-31", "to": "9999-12-31"}, "to"),
+    ({"from": "1899-12-31", "to": "1900-01-02"}, "from"),
+    ({"service": "\u00b2"}, "service"),  # a digit to isdigit(), not to int()
+    ({"team": "a\x00b"}, "team"),  # PostgreSQL refuses NUL in a comparison
+    ({"interval": ["day", "week"]}, "interval"),
 ])
 def test_bad_input_names_the_parameter(api_a, deployments, params, field):
     response = api_a.get(url(), params)
@@ -121,7 +128,8 @@ def test_records_as_csv(api_a, deployments):
     assert {row["counted"] for row in rows} == {"True", "False"}
 
 
-def test_csv_errors_answer_json(api_a, deployments):
-    response = api_a.get(url(), {"from": "bad", "format": "csv"})
+@pytest.mark.parametrize(("path", "params"), [("", {"from": "bad"}), ("records/", {"metric": "speed"})])
+def test_csv_errors_answer_json(api_a, deployments, path, params):
+    response = api_a.get(url(path), {**params, "format": "csv"})
     assert response.status_code == 400
-    assert response.json()["error"]["fields"]["from"]
+    assert list(response.json()["error"]["fields"]) == list(params)

@@ -37,7 +37,8 @@ def test_drill_down(client_a, org_a, metric):
     assert 'data-testid="row-count"' in body and "format=csv" in body
 
 
-@pytest.mark.parametrize("query", ["from=yesterday", "flow_type=epic", f"{WINDOW}&metric=speed"])
+@pytest.mark.parametrize("query", ["from=yesterday", "flow_type=epic", f"{WINDOW}&metric=speed",
+                                   f"{WINDOW}&metric=waits&status=a%00b", "from=0001-01-01&to=0001-01-02"])
 def test_bad_input_is_shown_not_a_500(client_a, query):
     assert client_a.get(f"{PAGE}records/?{query}").status_code == 400
 

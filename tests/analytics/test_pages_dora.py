@@ -156,6 +156,9 @@ def test_a_custom_window(client_a, history):
     ("value_stream=nope", "value_stream"),
     ("service=nope", "service"),
     ("window=30&interval=fortnight", "interval"),
+    ("window=custom&to=9999-12-31", "to"),
+    ("window=custom&from=1899-12-31&to=1900-01-02", "from"),
+    ("team=a%00b", "team"),
 ])
 def test_bad_filters_say_which_field(client_a, history, query, field):
     response = client_a.get(f"{DASHBOARD}?{query}")
@@ -267,6 +270,7 @@ def test_drill_down_lists_the_apis_records_with_why(client_a, history, metric):
         assert str(row["why"]) in html
     assert 'data-testid="csv-link"' in html and "format=csv" in response.context["csv_url"]
     assert response.context["csv_url"].startswith(f"{API}records/?")
+    assert "page=1&page_size=50" in response.context["csv_url"]  # the rows shown, not the API's default page
 
 
 def window_of_records(response) -> tuple[str, str]:

@@ -38,7 +38,9 @@ def test_records(api_a, golden, query, keys):
 
 
 @pytest.mark.parametrize(("query", "field"), [("from=2024-13-01", "from"), ("value_stream=nowhere", "value_stream"),
-                                              ("stage=7", "stage"), ("event=lunch", "event")])
+                                              ("stage=7", "stage"), ("event=lunch", "event"),
+                                              ("stage=%C2%B2", "stage"), ("event=a%00b", "event"),
+                                              ("to=9999-12-31", "to")])
 def test_bad_input_names_the_parameter(api_a, query, field):
     path = f"{BASE}records/" if query.startswith(("stage", "event")) else BASE
     response = api_a.get(f"{path}?{query}")

@@ -64,7 +64,8 @@ def test_drill_down(client_a, org_a, query, count):
 
 
 @pytest.mark.parametrize("query", ["from=yesterday", f"{WINDOW}&stage=9", f"{WINDOW}&stage=x",
-                                   f"{WINDOW}&event=lunch", "value_stream=nowhere"])
+                                   f"{WINDOW}&event=lunch", "value_stream=nowhere", f"{WINDOW}&stage=%C2%B2",
+                                   "to=9999-12-31", "service=a%00b"])
 def test_bad_input_is_shown_not_a_500(client_a, query):
     page = f"{PAGE}records/" if "stage" in query or "event" in query else PAGE
     response = client_a.get(f"{page}?{query}")

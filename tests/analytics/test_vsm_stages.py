@@ -115,3 +115,8 @@ def test_the_stage_pages_are_for_administrators(client, org_a, member_factory):
     assert client.get(PAGE).status_code == 403
     stage = {"name": "Review", "start_event": "pr_opened", "end_event": "pr_merged"}
     assert client.post(PAGE, stage).status_code == 403
+
+
+def test_a_value_stream_no_slug_can_name_is_not_found(client_a, org_a):
+    # A NUL character reaches no query (PostgreSQL would refuse it): no such value stream.
+    assert client_a.get(f"{PAGE}?value_stream=a%00b").status_code == 404

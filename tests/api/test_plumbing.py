@@ -99,3 +99,12 @@ def test_swagger_ui_is_served_offline(client):
     assert "swagger-ui" in body.lower()
     assert "cdn" not in body.lower() and "https://" not in body.split("<body")[0]
     assert "/static/drf_spectacular_sidecar/" in body
+
+
+def test_a_nul_in_a_query_parameter_gets_400_naming_it(api_a, org_a):
+    # PostgreSQL refuses NUL in text: without the check this filter fails inside the query.
+    response = api_a.get(f"/api/v1/orgs/{org_a.slug}/deployments/?service=pay%00ments")
+    assert response.status_code == 400
+    message = "The query parameter 'service' must not contain a NUL character."
+    assert response.json()["error"]["fields"] == {"service": [message]}
+

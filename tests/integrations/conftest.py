@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Iterator
 
 import pytest
 
+from integrations import derivation
 from tests.integrations.support import ReplayServer, Sleeps
 
 
@@ -27,17 +26,11 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def derive_calls(monkeypatch):
-    """Every call of integrations.derivation.delivery_derive, recorded (the module belongs to the
-    analytics side; when it is not there yet, a module with the agreed signature stands in)."""
+    """Every call of integrations.derivation.delivery_derive, recorded instead of run."""
     calls = []
 
     def record(*, service_id: int, since) -> None:
         calls.append((service_id, since))
 
-    try:
-        import integrations.derivation as module
-    except ImportError:
-        module = types.ModuleType("integrations.derivation")
-        monkeypatch.setitem(sys.modules, "integrations.derivation", module)
-    monkeypatch.setattr(module, "delivery_derive", record, raising=False)
+    monkeypatch.setattr(derivation, "delivery_derive", record)
     return calls

@@ -186,6 +186,19 @@ def test_a_pipeline_run_is_recorded_once_per_external_id(api_a, org_a, in_org):
     assert bad.status_code == 400 and {"coverage", "tests.passed"} <= set(bad.json()["error"]["fields"])
 
 
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"run_number": 2**63}, "run_number"),
+    ({"tests": {"failed": 2**31}}, "tests.failed"),
+    ({"pull_requests": [2**31]}, "pull_requests"),
+    ({"tests": [1]}, "tests"),
+    ({"pull_requests": "42"}, "pull_requests"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_pipeline_run_value_out_of_range_is_a_400_naming_it(api_a, changes, field):
+    run = {"external_id": "gha-8812", "pipeline": "payments-api/ci", "status": "succeeded", **changes}
+    response = api_a.post(f"{URL}pipeline-runs/", run, format="json")
+    assert response.status_code == 400 and any(name.startswith(field) for name in response.json()["error"]["fields"])
+
+
 def test_commits_are_recorded_by_sha(api_a, org_a, in_org):
     payload = {"service": "payments-api", "commits": [{"sha": SHA, "message": "PAY-312 fix"},
                                                       {"sha": "a" * 40, "committed_at": "2025-03-04T15:00:00Z"}]}

@@ -52,6 +52,10 @@ def test_a_generated_webhook_secret_is_shown_once(api_owner_a, org_a, in_org):
     ({"base_url": "not a url"}, "base_url"),
     ({"sync_interval_minutes": 0}, "sync_interval_minutes"),
     ({"kind": "generic", "sync_enabled": True}, "sync_enabled"),
+    ({"options": {"repositories": ["acme/api\u0000"]}}, "options"),
+    ({"mapping": {"status_categories": {"parked\u0000": "todo"}}}, "mapping"),
+    ({"credentials": {"token": ["ghp_1"]}}, "credentials"),
+    ({"credentials": "ghp_1\nX-Injected: 1"}, "credentials"),
 ])
 def test_bad_input_is_a_400_naming_the_field(api_owner_a, body, field):
     response = api_owner_a.post(f"{URL}connections/", {"kind": "github", "name": "GitHub", **body}, format="json")

@@ -197,6 +197,39 @@ def test_a_signed_but_unreadable_body_is_stored_as_failed(client, org_a, in_org,
     assert set(_rows(org_a, in_org).values()) == {0}
 
 
+BIG = 10**30
+RUN = {"external_id": "gha-9", "pipeline": "payments-api/ci", "status": "succeeded"}
+
+
+@pytest.mark.parametrize(("event", "payload", "field"), [
+    ("pipeline_run", {**RUN, "run_number": BIG}, "run_number"),
+    ("pipeline_run", {**RUN, "tests": {"passed": BIG}}, "tests_passed"),
+    ("pipeline_run", {**RUN, "pull_requests": [BIG]}, "pull_request_numbers"),
+    ("pipeline_run", {**RUN, "pipeline": "p" * 300}, "pipeline"),
+    ("pipeline_run", {**RUN, "external_id": "gha-\u0000"}, "external_id"),
+    ("deployment", {"external_id": "d-1", "service": "payments-api", "environment": "production",
+                    "status": "succeeded", "version": "v" * 121}, "version"),
+    ("deployment", {"external_id": "d-1", "service": "payments-api", "environment": "production",
+                    "status": "succeeded", "commits": [{"sha": "f" * 65}]}, "sha"),
+    ("deployment", {"external_id": "d-1", "service": "payments-api", "environment": "production",
+                    "status": "succeeded", "change_request": "CHG\u0000"}, "change_request"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)
+def test_a_value_the_columns_cannot_hold_fails_the_delivery_by_name(client, org_a, in_org, connections, event,
+                                                                     payload, field):
+    response = post(client, connections["generic"], "generic", f"{event}.json", as_bytes(payload))
+    assert response.status_code == 400 and response.json()["error"]["details"]["field"] == field
+    with in_org(org_a):
+        assert WebhookDelivery.objects.get().status == "failed"
+    assert set(_rows(org_a, in_org).values()) == {0}
+
+
+def test_a_body_with_a_nul_byte_is_stored_as_failed(client, org_a, in_org, connections):
+    response = post(client, connections["generic"], "generic", "pipeline_run.json", b'{"external_id": "r\x00"}')
+    assert response.status_code == 400
+    with in_org(org_a):
+        assert WebhookDelivery.objects.get().status == "failed"
+
+
 def test_a_huge_body_is_refused_unread(client, org_a, in_org, connections):
     from integrations.connectors.base import MAX_BODY_BYTES
 

@@ -11,7 +11,7 @@ from integrations import matrix
 from integrations.models import ChangeControlledEnvironment
 from tests.environments.factories import EnvironmentFactory
 from tests.factories import MembershipFactory, ServiceFactory, UserFactory, ValueStreamFactory
-from tests.integrations.factories import DeploymentFactory, PipelineRunFactory
+from tests.integrations.factories import ChangeControlledEnvironmentFactory, DeploymentFactory, PipelineRunFactory
 from vsm.tenancy.context import tenant_context
 from vsm.tenancy.roles import Role
 
@@ -160,3 +160,17 @@ def test_environment_managers_mark_change_control_on_the_page(grid, client_a, or
     assert client_a.get("/o/acme/delivery/change-control/").status_code == 200
     assert client_a.post("/o/acme/delivery/change-control/", {"environment": "prod"}).status_code == 403
     assert ChangeControlledEnvironment.objects.exists()
+
+
+def test_the_change_control_page_costs_the_same_queries_for_many_environments(grid, client_a, org_a,
+                                                                                django_assert_max_num_queries):
+    client_a.get("/o/acme/delivery/change-control/")  # warm the session and the membership caches
+    with django_assert_max_num_queries(12) as few:
+        assert client_a.get("/o/acme/delivery/change-control/").status_code == 200
+    with tenant_context(org_a):
+        for index in range(15):
+            ChangeControlledEnvironmentFactory(organization=org_a, environment=EnvironmentFactory(
+                organization=org_a, slug=f"env-{index}", name=f"Env {index}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client_a.get("/o/acme/delivery/change-control/").content.decode()
+    assert body.count(">Stop requiring</button>") == 15

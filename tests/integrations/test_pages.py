@@ -55,6 +55,17 @@ def test_bad_options_re_render_the_form_naming_the_problem(client_a):
     assert "options.repositories" in response.content.decode()
 
 
+@pytest.mark.parametrize(("fields", "named"), [
+    ({"base_url": "https://jira.example.com/" + "a" * 200}, "at most 200 characters"),
+    ({"options": '{"jql": "project = PAY\\u0000"}'}, "NUL character"),
+    ({"secret": "token\twith a tab"}, "text on one line"),
+])
+def test_input_the_database_or_a_header_cannot_take_is_a_400_on_the_form(client_a, fields, named):
+    response = client_a.post(f"{BASE}new/", {"kind": "jira", "name": "Jira", "sync_interval_minutes": 15, **fields})
+    assert response.status_code == 400
+    assert named in response.content.decode()
+
+
 def test_editing_with_blank_secrets_keeps_them(client_a, org_a, in_org):
     with in_org(org_a):
         connection = ConnectionFactory(organization=org_a, kind="jira", credentials="pat-1")
@@ -93,6 +104,8 @@ def test_the_mapping_editor_shows_overrides_and_reapplies_them(client_a, org_a, 
                                status_category="in_progress")
     bad = client_a.post(f"{BASE}{connection.pk}/mapping/", {"mapping": '{"status_categories": {"parked": "x"}}'})
     assert bad.status_code == 400 and "mapping.status_categories.parked" in bad.content.decode()
+    nul = client_a.post(f"{BASE}{connection.pk}/mapping/", {"mapping": '{"status_categories": {"P\\u0000": "todo"}}'})
+    assert nul.status_code == 400 and "NUL character" in nul.content.decode()
     good = client_a.post(f"{BASE}{connection.pk}/mapping/", {"mapping": '{"status_categories": {"Parked": "todo"}}'})
     assert good.status_code == 302
     with in_org(org_a):

@@ -96,7 +96,8 @@ def test_slot_windows_are_created_edited_and_deleted_after_confirmation(world, r
 
 @pytest.mark.parametrize(("change", "field"), [
     ({"rrule": "FREQ=HOURLY"}, "rrule"), ({"capacity": "0"}, "capacity"), ({"time_zone": "Mars/Base"}, "time_zone"),
-    ({"ends_at": "2030-01-01T17:00"}, "ends_at")])
+    ({"ends_at": "2030-01-01T17:00"}, "ends_at"), ({"rrule": "FREQ=WEEKLY;INTERVAL=0"}, "rrule"),
+    ({"starts_at": "0001-01-01T00:10", "ends_at": "0001-01-01T00:30", "time_zone": "Asia/Tokyo"}, "starts_at")])
 def test_slot_window_errors_name_the_field(world, rm_client, in_a, change, field):
     response = rm_client.post(f"{BASE}/slots/windows/new/", slot_form(**change))
     assert response.status_code == 400 and f'id="id_{field}"' in response.content.decode()

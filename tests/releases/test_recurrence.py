@@ -80,6 +80,12 @@ AT = datetime(2025, 3, 14, 16, tzinfo=BERLIN)
     (Recurrence(AT, AT + timedelta(hours=1), "FREQ=DAILY", exdates=(AT + timedelta(hours=3),)), "exdates"),
     (Recurrence(AT, AT + timedelta(hours=1), "", exdates=(AT,)), "exdates"),
     (Recurrence(AT, AT + timedelta(days=400), "FREQ=YEARLY"), "ends_at"),
+    (Recurrence(AT, AT + timedelta(hours=1), "FREQ=WEEKLY;INTERVAL=0"), "rrule"),
+    (Recurrence(AT, AT + timedelta(hours=1), "FREQ=WEEKLY;INTERVAL=-1"), "rrule"),
+    # Year 1 in Tokyo is year 0 in UTC: stored by PostgreSQL, unreadable by Python.
+    (Recurrence(datetime(1, 1, 1, 0, 10, tzinfo=ZoneInfo("Asia/Tokyo")),
+                datetime(1, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Tokyo"))), "starts_at"),
+    (Recurrence(AT, datetime(9999, 12, 31, tzinfo=UTC)), "ends_at"),
 ])
 def test_a_window_that_cannot_be_evaluated_is_refused_naming_the_field(recurrence, field):
     with pytest.raises(InvalidInput) as refused:

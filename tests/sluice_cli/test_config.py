@@ -24,6 +24,7 @@ def test_a_missing_variable_is_named(variable, sluice_offline):
     ({"SLUICE_URL": "sluice.acme.test"}, "SLUICE_URL must be an http(s) URL"),
     ({"SLUICE_TIMEOUT": "soon"}, "SLUICE_TIMEOUT must be a number"),
     ({"SLUICE_RETRIES": "-1"}, "number of retries zero or more"),
+    ({"SLUICE_TIMEOUT": "nan"}, "timeout must be a positive number of seconds"),
 ])
 def test_bad_settings_are_explained(sluice_offline, env, message):
     run = sluice_offline(*ASK, env=env)
@@ -31,7 +32,8 @@ def test_bad_settings_are_explained(sluice_offline, env, message):
 
 
 @pytest.mark.parametrize("argv", [(), ("check", "--service", "payments-api"), ("deploy",),
-                                  ("report-result", "--name", "unit", "--subject", "1", "--status", "maybe")])
+                                  ("report-result", "--name", "unit", "--subject", "1", "--status", "maybe"),
+                                  ("lease", "acquire", "--environment", "payments-prod", "--wait", "nan")])
 def test_bad_flags_exit_3_not_argparses_2_which_means_warn(sluice_offline, argv):
     run = sluice_offline(*argv)
     assert run.code == 3 and run.err.startswith("sluice: ") and "\nusage: sluice" in run.err

@@ -90,6 +90,11 @@ class Environment(TenantScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def needs_booking(self) -> bool:
+        """Whether a deployment or a CI lease here must come under an approved booking."""
+        return self.is_bookable and self.requires_booking
+
 
 class BookingKind(models.TextChoices):
     CODE = "code", "Code"

@@ -9,10 +9,15 @@ from __future__ import annotations
 from django.db.models import Q
 
 from integrations import normalized as n
-from integrations.models import ChangeControlledEnvironment, ChangeRequest
+from integrations.models import ChangeRequest
+from releases.selectors import register_fact
 from releases.services import CheckContext, reason, register_check
 
 CHANGE_NOT_APPROVED = "change_not_approved"
+# Read with the check's other facts, in its one statement.
+CHANGE_CONTROLLED = """EXISTS (
+    SELECT 1 FROM integrations_changecontrolledenvironment controlled
+    WHERE controlled.organization_id = %(org)s AND controlled.environment_id = e.id)"""
 # A change that is over (closed) or called off (cancelled) authorizes nothing any more.
 ENDED = (n.ChangeState.CLOSED.value, n.ChangeState.CANCELLED.value)
 
@@ -24,7 +29,7 @@ def _covers(change: ChangeRequest, ctx: CheckContext) -> bool:
 
 def change_reasons(ctx: CheckContext) -> list[dict]:
     env = ctx.environment
-    if not ChangeControlledEnvironment.objects.filter(environment=env).exists():
+    if not ctx.facts.extra["change_controlled"]:
         return []
     covering = Q(change_services__service=ctx.service)
     if ctx.release is not None:
@@ -54,4 +59,5 @@ def change_reasons(ctx: CheckContext) -> list[dict]:
 
 
 def register() -> None:
+    register_fact("change_controlled", CHANGE_CONTROLLED)
     register_check(change_reasons)

@@ -35,7 +35,7 @@ def phase_environment_booked(gate: Gate, criterion: Criterion, params: dict[str,
     values: dict[str, Any] = {"phase": phase.name, "environment": env.slug if env else None}
     if env is None:
         return RuleOutcome(met=True, summary=f"{phase.name} targets no environment: nothing to book.", values=values)
-    if not (env.is_bookable and env.requires_booking):
+    if not env.needs_booking:
         return RuleOutcome(met=True, summary=f"{env.name} needs no booking.", values=values)
     now = timezone.now()
     if phase.status == PhaseStatus.DONE and phase.actual_start:

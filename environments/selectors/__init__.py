@@ -29,21 +29,26 @@ from environments.selectors.inventory import (
     team_ids_of,
     teams_of,
 )
-from environments.selectors.leases import LeaseDecision, active_leases, lease_check, lease_list
+from environments.selectors.leases import (
+    LeaseDecision,
+    active_leases,
+    availability_reasons,
+    lease_check,
+    lease_list,
+)
 from environments.selectors.requests import (
     approval_queue,
     deployment_approval_list,
-    deployment_approved,
     outage_list,
     provisioning_request_list,
 )
 
 __all__ = [
-    "Availability", "Collision", "LeaseDecision",
-    "active_leases", "approval_queue", "approved_overlapping", "booking_brief", "booking_conflict",
-    "booking_covering", "booking_list", "calendar_entries", "can_approve", "collisions", "deployment_approval_list",
-    "deployment_approved", "environment_availability", "environment_bookings", "environment_get", "environment_list",
-    "equivalent_free_environment", "group_get", "group_list", "is_environment_manager", "lease_check", "lease_list",
-    "managed_team_ids", "my_bookings", "next_free_slot", "outage_brief", "outage_list", "outages_overlapping",
-    "provisioning_request_list", "team_ids_of", "teams_of",
+    "Availability", "Collision", "LeaseDecision", "active_leases", "approval_queue", "approved_overlapping",
+    "availability_reasons", "booking_brief", "booking_conflict", "booking_covering", "booking_list",
+    "calendar_entries", "can_approve", "collisions", "deployment_approval_list", "environment_availability",
+    "environment_bookings", "environment_get", "environment_list", "equivalent_free_environment", "group_get",
+    "group_list", "is_environment_manager", "lease_check", "lease_list", "managed_team_ids", "my_bookings",
+    "next_free_slot", "outage_brief", "outage_list", "outages_overlapping", "provisioning_request_list",
+    "team_ids_of", "teams_of",
 ]

@@ -43,10 +43,13 @@ def active_leases(*, environment: Environment, at: datetime) -> QuerySet[Lease]:
     return Lease.objects.filter(environment=environment, released_at__isnull=True, expires_at__gt=at)
 
 
-def _availability_reasons(environment: Environment, at: datetime) -> list[dict[str, Any]]:
+def outage_at(*, environment: Environment, at: datetime) -> Outage | None:
+    return outages_overlapping(environment_ids=[environment.pk], start=at, end=at + timedelta(microseconds=1)).first()
+
+
+def availability_reasons(environment: Environment, outage: Outage | None) -> list[dict[str, Any]]:
+    """Why `environment` takes no deployment now: the outage in force (`outage_at`), else its status."""
     reasons: list[dict[str, Any]] = []
-    outage = outages_overlapping(environment_ids=[environment.pk], start=at, end=at + timedelta(microseconds=1)
-                                 ).first()
     if outage is not None:
         code = "environment_down" if outage.kind == Outage.Kind.OUTAGE else "environment_maintenance"
         reasons.append({"code": code, "message": f"{outage.get_kind_display()}: {outage.reason}",
@@ -118,8 +121,8 @@ def lease_check(*, environment: Environment, actor: Actor, booking_id: int | Non
     if user is not None:
         team_ids |= team_ids_of(user=user)
     held = None
-    reasons = _availability_reasons(environment, at)
-    if environment.is_bookable and environment.requires_booking:
+    reasons = availability_reasons(environment, outage_at(environment=environment, at=at))
+    if environment.needs_booking:
         held = booking_covering(environment=environment, at=at, booking_id=booking_id, team_ids=team_ids, user=user)
         if held is None:
             reasons += _booking_reasons(environment, at, booking_id, team_ids, user)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from environments.models import Booking, Decision, DeploymentApprovalRequest, Environment, Outage, ProvisioningRequest
+from environments.models import Booking, Decision, DeploymentApprovalRequest, Outage, ProvisioningRequest
 from environments.selectors.bookings import booking_list
 from environments.selectors.inventory import managed_team_ids
 from vsm.tenancy.actor import Actor
@@ -33,11 +33,6 @@ def deployment_approval_list(*, environment: str | None = None, status: str | No
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-requested_at", "-id")
-
-
-def deployment_approved(*, environment: Environment, service_slug: str, version: str) -> bool:
-    return DeploymentApprovalRequest.objects.filter(environment=environment, service_slug=service_slug,
-                                                    version=version, status=Decision.APPROVED).exists()
 
 
 def _decidable(actor: Actor) -> Q:

@@ -442,18 +442,31 @@ class DeploymentCheckInputSerializer(serializers.Serializer):
         "to override freezes); audited"))
 
 
-class DeploymentCheckSerializer(serializers.ModelSerializer):
-    service = serializers.CharField(source="service_slug", read_only=True)
-    environment = serializers.CharField(source="environment_slug", read_only=True)
-    checked_by = serializers.CharField(source="checked_by_label", read_only=True)
+_TIMESTAMP = serializers.DateTimeField()
+
+
+class DeploymentCheckSerializer(serializers.Serializer):
+    """The fields describe the answer (the schema); `to_representation` writes it directly. CI
+    asks before every deployment, and building the fields costs more than writing the answer."""
+
+    id = serializers.IntegerField(read_only=True)
+    decision = serializers.ChoiceField(choices=Decision.choices, read_only=True)
     reasons = serializers.ListField(child=serializers.DictField(), read_only=True, help_text=(
         'each {"code", "message", "severity": "deny"|"warn", "until", ...}'))
+    retry_after = serializers.DateTimeField(read_only=True, allow_null=True)
+    service = serializers.CharField(source="service_slug", read_only=True)
+    environment = serializers.CharField(source="environment_slug", read_only=True)
+    version = serializers.CharField(read_only=True)
+    release = serializers.IntegerField(source="release_id", read_only=True, allow_null=True)
+    checked_at = serializers.DateTimeField(read_only=True)
+    checked_by = serializers.CharField(source="checked_by_label", read_only=True)
 
-    class Meta:
-        model = DeploymentCheck
-        fields = ["id", "decision", "reasons", "retry_after", "service", "environment", "version", "release",
-                  "checked_at", "checked_by"]
-        read_only_fields = fields
+    def to_representation(self, check: DeploymentCheck) -> dict:
+        return {"id": check.pk, "decision": check.decision, "reasons": check.reasons,
+                "retry_after": _TIMESTAMP.to_representation(check.retry_after) if check.retry_after else None,
+                "service": check.service_slug, "environment": check.environment_slug, "version": check.version,
+                "release": check.release_id, "checked_at": _TIMESTAMP.to_representation(check.checked_at),
+                "checked_by": check.checked_by_label}
 
 
 class DeploymentCheckFilterSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Every read of the releases app. Split by sub-domain; import from here."""
 
+from releases.selectors.checks import CheckFacts, check_facts, register_fact
 from releases.selectors.deployments import (
     PlanProgress,
     Slot,
@@ -8,7 +9,6 @@ from releases.selectors.deployments import (
     next_slot_booking,
     plan_progress,
     release_settings_get,
-    slot_booking_covering,
     slot_booking_list,
     slot_window_list,
     slots_between,
@@ -30,11 +30,9 @@ from releases.selectors.releases import (
     Rollup,
     dependency_warnings,
     phase_collisions,
-    phase_targeting,
     phases_with_gates,
     release_calendar,
     release_detail_list,
-    release_for_deployment,
     release_get,
     release_list,
     release_refs,
@@ -44,13 +42,14 @@ from releases.selectors.releases import (
 )
 
 __all__ = [
+    "CheckFacts", "check_facts", "register_fact",
     "PlanProgress", "Slot", "activity_list", "deployment_check_list", "next_slot_booking", "plan_progress",
-    "release_settings_get", "slot_booking_covering", "slot_booking_list", "slot_window_list", "slots_between",
+    "release_settings_get", "slot_booking_list", "slot_window_list", "slots_between",
     "evidence_pack",
     "FreezeOccurrence", "freeze_active", "freeze_active_anywhere_in", "freeze_occurrences",
     "freeze_override_in_force", "freeze_override_list",
     "freeze_window_get", "freeze_window_list",
-    "LateDependency", "PhaseCollisions", "Rollup", "dependency_warnings", "phase_collisions", "phase_targeting",
-    "phases_with_gates", "release_calendar", "release_detail_list", "release_for_deployment", "release_get",
+    "LateDependency", "PhaseCollisions", "Rollup", "dependency_warnings", "phase_collisions",
+    "phases_with_gates", "release_calendar", "release_detail_list", "release_get",
     "release_list", "release_refs", "release_rollup", "template_get", "template_list",
 ]

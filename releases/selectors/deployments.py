@@ -65,10 +65,6 @@ def slot_booking_list(*, release: Release | None = None, upcoming: bool = False)
     return qs
 
 
-def slot_booking_covering(*, release: Release, at: datetime) -> SlotBooking | None:
-    return SlotBooking.objects.filter(release=release, slot_start__lte=at, slot_end__gt=at).first()
-
-
 def next_slot_booking(*, release: Release, after: datetime) -> SlotBooking | None:
     return SlotBooking.objects.filter(release=release, slot_start__gt=after).order_by("slot_start").first()
 

@@ -23,7 +23,6 @@ from releases.models import (
     TemplatePhase,
 )
 from releases.selectors.freezes import FreezeOccurrence, freeze_occurrences
-from vsm.catalog.models import Service
 
 OPEN = [ReleaseStatus.DRAFT, ReleaseStatus.PLANNED, ReleaseStatus.IN_PROGRESS]
 
@@ -99,28 +98,6 @@ def release_rollup(*, release: Release) -> Rollup:
     ends = [r.planned_end for r in [release, *children] if r.planned_end]
     rollup.start, rollup.end = (min(starts) if starts else None), (max(ends) if ends else None)
     return rollup
-
-
-def release_for_deployment(*, service: Service, version: str) -> Release | None:
-    """The open release whose scope holds `service` at `version`: in progress first, then planned."""
-    # One filter() call: both conditions bind the same service link. "in_progress" sorts before
-    # "planned", which is the preference wanted; this runs on every deployment check.
-    return Release.objects.filter(
-        Q(service_links__version=version) | Q(service_links__version="", version=version),
-        service_links__service=service, status__in=[ReleaseStatus.IN_PROGRESS, ReleaseStatus.PLANNED],
-    ).order_by("status", "planned_start", "id").first()
-
-
-def phase_targeting(*, release: Release, environment: Environment) -> Phase | None:
-    """The phase of `release` that deploys into `environment`: the active one, else the next
-    pending one, else the last one done."""
-    phases = list(Phase.objects.filter(release=release, environment=environment).select_related(
-        "entry_gate").order_by("order"))
-    for wanted in (PhaseStatus.ACTIVE, PhaseStatus.PENDING):
-        found = next((p for p in phases if p.status == wanted), None)
-        if found is not None:
-            return found
-    return phases[-1] if phases else None
 
 
 def release_refs(release: Release) -> set[str]:

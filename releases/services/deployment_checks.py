@@ -21,47 +21,51 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Subquery
-from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from environments.models import Environment
-from environments.selectors import LeaseDecision, deployment_approved, lease_check
+from environments.selectors import LeaseDecision, availability_reasons, lease_check
 from gates.models import Status
 from gates.selectors import unmet_criteria
-from releases.models import Decision, DeploymentCheck, Release, ReleaseKind, ReleaseSettings
-from releases.selectors import (
-    freeze_active,
-    freeze_override_in_force,
-    next_slot_booking,
-    phase_targeting,
-    release_for_deployment,
-    slot_booking_covering,
-)
+from releases.models import Decision, DeploymentCheck, Release, ReleaseKind
+from releases.selectors import CheckFacts, check_facts, freeze_active, freeze_override_in_force, next_slot_booking
 from releases.services._common import require
 from releases.services.freezes import LONGEST_OVERRIDE, freeze_override_grant, override_refusal
 from vsm.catalog.models import Service
 from vsm.errors import DomainError, InvalidInput
+from vsm.prepared import PreparedInsert
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
 
 DENY, WARN = "deny", "warn"
+# Every check writes one row: through a prepared INSERT, as the facts are read (vsm/prepared.py).
+RECORD = PreparedInsert(DeploymentCheck, "deployment_check_record")
 Reason = dict[str, Any]
 
 
 @dataclass
 class CheckContext:
-    """What a check function may read; the expensive parts are computed once, when first asked."""
+    """What a check function may read: the facts read in one statement up front (see
+    releases.selectors.checks); what only a denial needs is read when first asked."""
 
     actor: Actor
-    service: Service
-    environment: Environment
+    facts: CheckFacts
     version: str
-    release: Release | None
     release_given: bool
     at: datetime
-    settings: ReleaseSettings  # read with the service: whether slots are required, the rules version
     override_reason: str = ""
+
+    @property
+    def service(self) -> Service:
+        return self.facts.service
+
+    @property
+    def environment(self) -> Environment:
+        return self.facts.environment
+
+    @property
+    def release(self) -> Release | None:
+        return self.facts.release
 
     @cached_property
     def lease(self) -> LeaseDecision:
@@ -81,7 +85,7 @@ def freeze_reasons(ctx: CheckContext) -> list[Reason]:
     stream = ctx.service.value_stream_id or (ctx.release.value_stream_id if ctx.release else None)
     release_id = ctx.release.pk if ctx.release else None
     for running in freeze_active(at=ctx.at, environment=ctx.environment, value_stream=stream,
-                                 version=ctx.settings.rules_version if ctx.settings.pk else None):
+                                 version=ctx.facts.settings.rules_version if ctx.facts.settings.pk else None):
         window, refused = running.window, None
         override = freeze_override_in_force(window=window, at=ctx.at, release_id=release_id,
                                             environment=ctx.environment)
@@ -120,7 +124,7 @@ def gate_reasons(ctx: CheckContext) -> list[Reason]:
     release = ctx.release
     if release is None:
         return []
-    phase = phase_targeting(release=release, environment=ctx.environment)
+    phase = ctx.facts.phase
     if phase is None:
         if not ctx.release_given:
             return []
@@ -139,30 +143,34 @@ def gate_reasons(ctx: CheckContext) -> list[Reason]:
     return found
 
 
-def _lease_reasons(ctx: CheckContext, codes: set[str]) -> list[Reason]:
+def _as_reasons(found) -> list[Reason]:
+    """environments' reasons (code, message, until and facts) as check reasons."""
     return [reason(r["code"], r["message"], until=r.get("until"),
-                   **{k: v for k, v in r.items() if k not in ("code", "message", "until")})
-            for r in ctx.lease.reasons if r["code"] in codes]
+                   **{k: v for k, v in r.items() if k not in ("code", "message", "until")}) for r in found]
+
+
+def _lease_reasons(ctx: CheckContext, codes: set[str]) -> list[Reason]:
+    return _as_reasons(r for r in ctx.lease.reasons if r["code"] in codes)
 
 
 def booking_reasons(ctx: CheckContext) -> list[Reason]:
     """`no_booking` (or `booked_by_other_team`) on a non-production environment that needs a
     booking, as environments' lease check sees it for this service's team or this person."""
-    if ctx.environment.is_production:
+    env = ctx.environment
+    if env.is_production or not env.needs_booking or ctx.facts.booking_held:
         return []
     return _lease_reasons(ctx, {"no_booking", "booked_by_other_team"})
 
 
 def environment_reasons(ctx: CheckContext) -> list[Reason]:
     """`environment_maintenance` or `environment_down`: an outage in force or the environment's status."""
-    return _lease_reasons(ctx, {"environment_maintenance", "environment_down"})
+    return _as_reasons(availability_reasons(ctx.environment, ctx.facts.outage))
 
 
 def approval_reasons(ctx: CheckContext) -> list[Reason]:
     """`deployment_approval_pending` where the environment approves each deployment."""
     env = ctx.environment
-    if not env.requires_deployment_approval or deployment_approved(
-            environment=env, service_slug=ctx.service.slug, version=ctx.version):
+    if not env.requires_deployment_approval or ctx.facts.deployment_approved:
         return []
     return [reason("deployment_approval_pending",
                    f"Deployments into {env.name} need approval; {ctx.service.slug} {ctx.version} is not approved "
@@ -172,13 +180,13 @@ def approval_reasons(ctx: CheckContext) -> list[Reason]:
 def slot_reasons(ctx: CheckContext) -> list[Reason]:
     """`no_release_slot` for production when the organization requires slots and none booked for
     the release covers now (a warning only, for an emergency release)."""
-    if not (ctx.environment.is_production and ctx.settings.require_release_slots):
+    if not (ctx.environment.is_production and ctx.facts.settings.require_release_slots):
         return []
     release = ctx.release
     if release is None:
         return [reason("no_release_slot", "Production deployments need a release slot booked for the release; "
                                           "name the release.")]
-    if slot_booking_covering(release=release, at=ctx.at) is not None:
+    if ctx.facts.slot_booked:
         return []
     if release.kind == ReleaseKind.EMERGENCY:
         return [reason("no_release_slot", f"{release} has no release slot now; allowed as an emergency release.",
@@ -200,35 +208,19 @@ def register_check(check: Callable[[CheckContext], list[Reason]]) -> None:
         CHECKS.append(check)
 
 
-# The organization's release settings, read along with the service (one query fewer per check).
-SETTINGS = Subquery(ReleaseSettings.objects.order_by().values(
-    settings=JSONObject(id="id", require_release_slots="require_release_slots", rules_version="rules_version"))[:1])
-
-
-def _settings(stored: dict | None) -> ReleaseSettings:
-    """The stored settings as read with the service; the defaults (unsaved) when none were stored."""
-    return ReleaseSettings(**stored) if stored else ReleaseSettings()
-
-
-def _resolve(service_slug: str, environment_slug: str, version: str, release_id: int | None
-             ) -> tuple[Service, Environment, str, Release | None]:
-    version = (version or "").strip()
+def _facts(service: str, environment: str, version: str, release_id: int | None, at: datetime, actor: Actor
+           ) -> CheckFacts:
     if not version or len(version) > 120:
         raise InvalidInput.field("version", "A version of 1 to 120 characters is required.")
-    # Plain lookups by slug (no joins, no ordering): this runs on every check.
-    service = Service.objects.filter(slug=service_slug).annotate(release_settings=SETTINGS).order_by().first() \
-        if service_slug else None
-    if service is None:
-        raise InvalidInput.field("service", f"No service '{service_slug}' in the catalog.")
-    environment = Environment.objects.filter(slug=environment_slug).order_by().first() if environment_slug else None
-    if environment is None:
-        raise InvalidInput.field("environment", f"No environment '{environment_slug}'.")
-    release = None
-    if release_id is not None:
-        release = Release.objects.filter(pk=release_id).first()
-        if release is None:
-            raise InvalidInput.field("release", f"No release {release_id}.")
-    return service, environment, version, release
+    facts = check_facts(service=service, environment=environment, version=version, release_id=release_id, at=at,
+                        user=actor.user)
+    if facts.service is None:
+        raise InvalidInput.field("service", f"No service '{service}' in the catalog.")
+    if facts.environment is None:
+        raise InvalidInput.field("environment", f"No environment '{environment}'.")
+    if release_id is not None and facts.release is None:
+        raise InvalidInput.field("release", f"No release {release_id}.")
+    return facts
 
 
 def decide(reasons: list[Reason]) -> tuple[str, datetime | None]:
@@ -245,21 +237,18 @@ def deployment_check(*, actor: Actor, service: str, environment: str, version: s
     the open release whose scope holds the service at that version is the one checked.
     `override_reason` breaks the glass of a freeze in force, where the actor may."""
     require(actor, Perm.RECORD_DELIVERY)
-    service_row, env, version, release = _resolve(service, environment, version, release_id)
-    given = release is not None
-    if release is None:
-        release = release_for_deployment(service=service_row, version=version)
-    ctx = CheckContext(actor=actor, service=service_row, environment=env, version=version, release=release,
-                       release_given=given, at=at or timezone.now(), settings=_settings(service_row.release_settings),
+    version, at = (version or "").strip(), at or timezone.now()
+    ctx = CheckContext(actor=actor, facts=_facts(service, environment, version, release_id, at, actor),
+                       version=version, release_given=release_id is not None, at=at,
                        override_reason=(override_reason or "").strip())
     # Breaking the glass writes an override: kept only with the check that used it. Without it the
     # check is a single insert, and this runs on every deployment.
     with transaction.atomic() if ctx.override_reason else nullcontext():
         reasons = [found for check in CHECKS for found in check(ctx)]
         decision, retry_after = decide(reasons)
-        return DeploymentCheck.objects.create(
-            service=service_row, service_slug=service_row.slug, environment=env, environment_slug=env.slug,
-            version=version, release=release, decision=decision,
+        return RECORD.insert(
+            service=ctx.service, service_slug=ctx.service.slug, environment=ctx.environment,
+            environment_slug=ctx.environment.slug, version=version, release=ctx.release, decision=decision,
             reasons=json.loads(json.dumps(reasons, cls=DjangoJSONEncoder)), retry_after=retry_after,
             checked_at=ctx.at, checked_by_user=actor.user, checked_by_token=actor.token,
             checked_by_label=actor.label[:254])

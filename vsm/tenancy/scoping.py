@@ -62,6 +62,11 @@ class TenantScopedModel(models.Model):
         base_manager_name = "objects"
 
     def save(self, *args, **kwargs):
+        self.stamp_organization()
+        super().save(*args, **kwargs)
+
+    def stamp_organization(self) -> None:
+        """Give the row the context's organization; refuse one of another organization."""
         org_id = current_org_id()
         if org_id is None:
             raise TenantContextMissing(f"{type(self).__name__} saved outside tenant_context()")
@@ -71,4 +76,3 @@ class TenantScopedModel(models.Model):
             raise TenantMismatch(
                 f"{type(self).__name__} of organization {self.organization_id} saved in context {org_id}"
             )
-        super().save(*args, **kwargs)

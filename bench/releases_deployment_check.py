@@ -12,12 +12,13 @@ compare between runs. The goal: the check keeps at least half the bare endpoint'
 Measured in alternating batches (so the machine's load weighs on each alike), each request a
 real commit:
 - baseline: GET /api/v1/orgs/<org>/whoami/ (authenticates and answers who you are);
-- POST deployment-checks/ into SIT: the service (with the release settings) and its open
-  release are found, the phase targeting SIT is read with its entry gate's unmet summary, the
-  outage and the booking are looked up, the freeze rules (kept in memory under the organization's
-  rules version) are considered, and the check is recorded;
+- POST deployment-checks/ into SIT: one statement reads the service, the environment, the
+  release settings, the open release, the phase targeting SIT with its entry gate's unmet
+  summary, the outage and the booking; the freeze rules (kept in memory under the organization's
+  rules version) are considered; one insert records the check;
 - POST deployment-checks/ into production: the same with deployment approval and the release
   slot booking (the organization requires slots) instead of the booking.
+Both clients read each answer's JSON.
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def measure(*, requests: int, freezes: int, releases: int) -> list[tuple[str, li
     def whoami(i: int) -> None:
         response = client.get(f"{base}/whoami/")
         assert response.status_code == 200, response.content
+        assert response.json()["organization"] == ORG  # the client reads each answer, as for the check
 
     def check(environment: str, expected: set[str]) -> Callable[[int], None]:
         def ask(i: int) -> None:

@@ -1,6 +1,7 @@
 """"May I deploy?": the one decision CI asks before deploying a service version into an
 environment. Each reason comes from one function of CHECKS; another app adds its own with
-`register_check` (the integrations issue adds "change request not approved").
+`register_check` (the integrations issue adds "change request not approved"), and what it reads
+on every check with `releases.selectors.register_fact`.
 
 A reason is a dict with `code`, `message`, `severity` ("deny" or "warn") and `until` (when it
 passes by itself, or None), plus whatever else explains it. The decision is "deny" when any

@@ -23,6 +23,7 @@ from tests.releases.factories import (
     soon,
 )
 from vsm.audit.models import AuditEvent
+from vsm.catalog.models import Service
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Role
 
@@ -219,6 +220,39 @@ def test_another_organizations_release_is_unknown(world, api_a, org_b):
     response = api_a.post(URL, {"service": "payments-api", "environment": "payments-prod", "version": "1",
                                 "release": theirs.pk}, format="json")
     assert response.status_code == 400 and "release" in response.json()["error"]["fields"]
+
+
+def test_another_organizations_look_alikes_weigh_nothing(world, api_a, org_b, in_org):
+    """The check reads in one hand-written statement: each of its tables must stay in the
+    organization. Org B's production (same slugs) is in maintenance, needs approval and slots,
+    has a release holding the service and a freeze in force; none of it reaches org A's answer."""
+    with in_org(org_b):
+        prod_b = Environment.objects.get(slug="payments-prod")
+        Environment.objects.filter(pk=prod_b.pk).update(requires_deployment_approval=True, status="maintenance")
+        OutageFactory(organization=org_b, environment=prod_b, start=soon(-1))
+        ReleaseSettingsFactory(organization=org_b, require_release_slots=True)
+        theirs = ReleaseFactory(organization=org_b, version="2.4.0", status=ReleaseStatus.IN_PROGRESS)
+        ReleaseServiceFactory(organization=org_b, release=theirs, service=Service.objects.get(slug="payments-api"))
+        FreezeWindowFactory(organization=org_b, name="CANARY-B freeze")
+    answer = ask(api_a)
+    assert (answer["decision"], answer["reasons"], answer["release"]) == ("allow", [], None)
+
+
+@pytest.mark.django_db(transaction=True)  # closes the connection
+def test_the_statement_is_prepared_again_on_a_new_connection_and_can_be_sent_whole(world, api_a, in_a, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ask(api_a)
+    connection.close()  # as after a restart of the database or CONN_MAX_AGE: a new session
+    with CaptureQueriesContext(connection) as sent:
+        assert ask(api_a)["decision"] == "allow"
+    assert sum(q["sql"].startswith("PREPARE ") for q in sent.captured_queries) == 2  # facts and record
+    settings.DATABASE_PREPARED_STATEMENTS = False  # behind a pooler in transaction mode
+    with CaptureQueriesContext(connection) as sent:
+        assert ask(api_a)["decision"] == "allow"
+    assert not any(q["sql"].startswith(("PREPARE ", "EXECUTE ")) for q in sent.captured_queries)
+    assert DeploymentCheck.objects.count() == 3
 
 
 def test_a_viewer_may_not_ask(world, org_a, token_factory):

@@ -168,6 +168,16 @@ class TemplateViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(s.TemplateSerializer(selectors.template_get(template_id=template.pk)).data,
                         status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=s.TemplateInputSerializer, responses={200: s.TemplateSerializer, 400: BAD_INPUT, 409: CONFLICT},
+        examples=[OpenApiExample("Rename", request_only=True, value={"name": "Hotfix (two days)"})])
+    def partial_update(self, request, pk=None):
+        """Change what is given; `phases` replaces every phase. Releases made from the template
+        keep the phases and gates they were made with."""
+        template = services.template_update(actor=self.actor, template=self.get_object(),
+                                            **self.valid(s.TemplateInputSerializer, partial=True))
+        return Response(s.TemplateSerializer(selectors.template_get(template_id=template.pk)).data)
+
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         services.template_delete(actor=self.actor, template=self.get_object())
@@ -397,6 +407,14 @@ class SlotWindowViewSet(_ViewSet, mixins.RetrieveModelMixin):
     def create(self, request):
         window = services.slot_window_create(actor=self.actor, **self.valid(s.SlotWindowInputSerializer))
         return Response(s.SlotWindowSerializer(window).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SlotWindowInputSerializer, responses={200: s.SlotWindowSerializer, 400: BAD_INPUT},
+                   examples=[OpenApiExample("Four releases a slot", request_only=True, value={"capacity": 4})])
+    def partial_update(self, request, pk=None):
+        """Change what is given. Bookings already made keep their slot."""
+        window = services.slot_window_update(actor=self.actor, window=self.get_object(),
+                                             **self.valid(s.SlotWindowInputSerializer, partial=True))
+        return Response(s.SlotWindowSerializer(window).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):

@@ -200,6 +200,36 @@ def test_slot_windows_are_made_with_a_rule_and_validated(world, rm):
     assert bad.status_code == 400 and "capacity" in bad.json()["error"]["fields"]
 
 
+def test_a_slot_window_is_changed_by_what_is_given(world, rm, api_a, org_a, in_a):
+    window = ReleaseSlotWindowFactory(organization=org_a, capacity=2, name="Evenings")
+    url = f"{API}/release-slots/{window.pk}/"
+    response = rm.patch(url, {"capacity": 4}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["capacity"], response.json()["name"]) == (4, "Evenings")
+    bad = rm.patch(url, {"capacity": 0, "rrule": "FREQ=DAILY;INTERVAL=0"}, format="json")
+    assert bad.status_code == 400 and {"capacity"} <= set(bad.json()["error"]["fields"])
+    assert api_a.patch(url, {"capacity": 9}, format="json").status_code == 403  # CI may book, not manage
+    window.refresh_from_db()
+    assert window.capacity == 4
+
+
+def test_a_template_is_changed_and_its_releases_keep_their_phases(world, rm, make_release, in_a):
+    release = make_release()
+    kept = list(release.phases.values_list("name", flat=True))
+    url = f"{API}/release-templates/{world.template.pk}/"
+    response = rm.patch(url, {"name": "Two-step", "phases": [{"name": "UAT", "tier": "uat", "duration_days": 2},
+                                                              {"name": "PROD", "tier": "production"}]},
+                        format="json")
+    assert response.status_code == 200, response.content
+    assert [p["name"] for p in response.json()["phases"]] == ["UAT", "PROD"]
+    assert list(release.phases.values_list("name", flat=True)) == kept
+    renamed = rm.patch(url, {"name": "Two steps"}, format="json")
+    assert renamed.status_code == 200 and len(renamed.json()["phases"]) == 2  # phases untouched when not given
+    bad = rm.patch(url, {"phases": [{"name": "PROD", "entry_criteria": [{"title": "x", "type": "automated",
+                                                                          "rule": "nope"}]}]}, format="json")
+    assert bad.status_code == 400 and "phases[0].entry_criteria[0].rule" in bad.json()["error"]["fields"]
+
+
 def test_the_settings_are_the_organizations(world, api_owner_a, rm):
     assert rm.get(f"{API}/release-settings/").json()["require_release_slots"] is False
     assert rm.patch(f"{API}/release-settings/", {"require_release_slots": True}, format="json").status_code == 403

@@ -56,14 +56,19 @@ class MetricQuery:
         of them applied: value_stream=a&team=b means a's services that b owns."""
         if not self.scoped:
             return None
+        return list(Service.objects.filter(self.service_filter()).values_list("pk", flat=True))
+
+    def service_filter(self, path: str = "") -> Q:
+        """The scope as a condition on the service at `path` ("service__" from a row that
+        names one): one condition per kind given, all of them applied."""
         condition = Q()
         if self.value_streams:
-            condition &= Q(value_stream_id__in=self.value_streams)
+            condition &= Q(**{f"{path}value_stream_id__in": self.value_streams})
         if self.services:
-            condition &= Q(pk__in=self.services)
+            condition &= Q(**{f"{path}pk__in": self.services})
         if self.teams:
-            condition &= Q(team_id__in=self.teams)
-        return list(Service.objects.filter(condition).values_list("pk", flat=True))
+            condition &= Q(**{f"{path}team_id__in": self.teams})
+        return condition
 
 
 def param_values(params: Mapping, name: str) -> list[str]:

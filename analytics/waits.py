@@ -96,14 +96,7 @@ def sign_offs(query, start: datetime, end: datetime) -> QuerySet[Criterion]:
 # --- deployment holds -----------------------------------------------------------------------
 
 def _checks(query) -> QuerySet[DeploymentCheck]:
-    checks = DeploymentCheck.objects.all()
-    if query.value_streams:
-        checks = checks.filter(service__value_stream_id__in=query.value_streams)
-    if query.services:
-        checks = checks.filter(service_id__in=query.services)
-    if query.teams:
-        checks = checks.filter(service__team_id__in=query.teams)
-    return checks.order_by()
+    return DeploymentCheck.objects.filter(query.service_filter("service__")).order_by()
 
 
 def _holds(query, cause: str) -> QuerySet:

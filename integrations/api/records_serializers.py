@@ -26,11 +26,9 @@ from integrations.models import (
     StatusCategory,
     WorkItem,
 )
+from vsm.api.fields import BIGINT_MAX, INT_MAX
 
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
-# The largest values the columns hold (PostgreSQL integer and bigint).
-_INT_MAX = 2**31 - 1
-_BIGINT_MAX = 2**63 - 1
 
 
 class ShaField(serializers.CharField):
@@ -92,7 +90,7 @@ class IncidentInputSerializer(serializers.Serializer):
     environment = _text(255, help_text="slug or name of an environment Sluice knows")
     opened_at = serializers.DateTimeField(required=False)
     resolved_at = serializers.DateTimeField(required=False)
-    caused_by_deployment = serializers.IntegerField(min_value=1, max_value=_BIGINT_MAX, required=False,
+    caused_by_deployment = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False,
                                                     help_text="the id a deployment post returned")
     caused_by_commit_sha = ShaField(required=False)
     caused_by_version = _text(120)
@@ -100,9 +98,9 @@ class IncidentInputSerializer(serializers.Serializer):
 
 
 class TestCountsSerializer(serializers.Serializer):
-    passed = serializers.IntegerField(min_value=0, max_value=_INT_MAX, required=False)
-    failed = serializers.IntegerField(min_value=0, max_value=_INT_MAX, required=False)
-    skipped = serializers.IntegerField(min_value=0, max_value=_INT_MAX, required=False)
+    passed = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
+    failed = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
+    skipped = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
 
 
 class PipelineRunInputSerializer(serializers.Serializer):
@@ -110,7 +108,7 @@ class PipelineRunInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=RunStatus.choices)
     external_id = _text(255)
     service = _text(255, help_text="slug or name; an unknown service is created")
-    run_number = serializers.IntegerField(min_value=0, max_value=_BIGINT_MAX, required=False)
+    run_number = serializers.IntegerField(min_value=0, max_value=BIGINT_MAX, required=False)
     branch = _text(255)
     commit_sha = ShaField(required=False)
     version = _text(120)
@@ -120,7 +118,7 @@ class PipelineRunInputSerializer(serializers.Serializer):
     tests = TestCountsSerializer(required=False)
     coverage = serializers.FloatField(min_value=0, max_value=100, required=False, help_text="percent")
     url = serializers.URLField(required=False, max_length=1000)
-    pull_requests = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=_INT_MAX),
+    pull_requests = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=INT_MAX),
                                           required=False)
 
 

@@ -31,6 +31,7 @@ from releases.models import (
     TemplatePhase,
 )
 from releases.selectors import plan_progress
+from vsm.api.fields import BIGINT_MAX
 from vsm.catalog.models import Service, ValueStream
 from vsm.tenancy.models import Membership
 
@@ -435,7 +436,7 @@ class DeploymentCheckInputSerializer(serializers.Serializer):
     service = serializers.CharField(max_length=60, help_text="the service's slug")
     environment = serializers.CharField(max_length=60, help_text="the environment's slug")
     version = serializers.CharField(max_length=120)
-    release = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+    release = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX,
                                        help_text="default: the open release holding this service version")
     override_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text=(
         "break-glass: deploy through a freeze in force, with this reason (emergency releases, or roles allowed "
@@ -473,4 +474,4 @@ class DeploymentCheckFilterSerializer(serializers.Serializer):
     service = serializers.SlugField(required=False)
     environment = serializers.SlugField(required=False)
     decision = serializers.ChoiceField(choices=Decision.choices, required=False)
-    release = serializers.IntegerField(required=False, min_value=1)
+    release = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)

@@ -215,6 +215,15 @@ def test_unknown_or_missing_input_answers_400_naming_it(world, api_a, in_a, payl
     assert not DeploymentCheck.objects.exists()
 
 
+def test_a_release_id_no_column_can_hold_answers_400_naming_it(world, api_a, in_a):
+    response = api_a.post(URL, {"service": "payments-api", "environment": "payments-prod", "version": "1",
+                                "release": 2**63}, format="json")
+    assert response.status_code == 400 and "release" in response.json()["error"]["fields"]
+    listed = api_a.get(URL, {"release": 2**63})
+    assert listed.status_code == 400 and "release" in listed.json()["error"]["fields"]
+    assert not DeploymentCheck.objects.exists()
+
+
 def test_another_organizations_release_is_unknown(world, api_a, org_b):
     theirs = ReleaseFactory(organization=org_b)
     response = api_a.post(URL, {"service": "payments-api", "environment": "payments-prod", "version": "1",

@@ -191,6 +191,9 @@ if OIDC_ENABLED:
 # --- Environments ---------------------------------------------------------------------------
 # The longest a CI job may hold an environment lease before it must renew it.
 ENVIRONMENT_LEASE_MAX_SECONDS = int(env("ENVIRONMENT_LEASE_MAX_SECONDS", "14400"))
+# A token never decides a booking or deployment request it made. Off (the default), it decides no
+# request any token made either: a CI job's request waits for a person.
+TOKENS_MAY_DECIDE_TOKEN_REQUESTS = env_bool("TOKENS_MAY_DECIDE_TOKEN_REQUESTS", False)
 
 # --- Email, notifications -------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

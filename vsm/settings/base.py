@@ -188,6 +188,11 @@ OIDC_TIMEOUT = 10  # seconds per call to the provider; a hung provider must not 
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("vsm.accounts.oidc.SluiceOIDCBackend")
 
+# --- Releases -------------------------------------------------------------------------------
+# Breaking the glass of a freeze (an override) is a person's decision. True lets API tokens grant
+# overrides as people may (an emergency release, or a token with the override permission).
+TOKENS_MAY_BREAK_GLASS = env_bool("TOKENS_MAY_BREAK_GLASS", False)
+
 # --- Environments ---------------------------------------------------------------------------
 # The longest a CI job may hold an environment lease before it must renew it.
 ENVIRONMENT_LEASE_MAX_SECONDS = int(env("ENVIRONMENT_LEASE_MAX_SECONDS", "14400"))

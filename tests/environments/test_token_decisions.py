@@ -60,30 +60,25 @@ def ask_deploy(client) -> int:
 
 # --- a token's own requests ----------------------------------------------------------------------
 
+# What a token asks for, where it is decided, what the refusal calls it, and the row it leaves.
+REQUESTS = {"booking": (book, "bookings", "booking request", Booking),
+            "deployment": (ask_deploy, "deployment-approvals", "deployment request", DeploymentApprovalRequest)}
+
+
 @pytest.mark.parametrize("allowed", [False, True])
-def test_a_token_cannot_approve_its_own_booking(org_a, uat, token_client, allowed):
+@pytest.mark.parametrize("kind", REQUESTS)
+def test_a_token_cannot_approve_its_own_request(org_a, uat, token_client, kind, allowed):
+    make, path, what, model = REQUESTS[kind]
     ci = token_client("ci-deployer")
-    booking = book(ci)
+    made = make(ci)
     with override_settings(TOKENS_MAY_DECIDE_TOKEN_REQUESTS=allowed):
-        refused = ci.post(f"{API}/bookings/{booking}/approve/", {}, format="json")
+        refused = ci.post(f"{API}/{path}/{made}/approve/", {}, format="json")
     assert refused.status_code == 403
-    assert "Token 'ci-deployer' made this booking request" in refused.json()["error"]["message"]
+    assert f"Token 'ci-deployer' made this {what}" in refused.json()["error"]["message"]
     with tenant_context(org_a):
-        row = Booking.objects.get(pk=booking)
-        assert (row.status, row.decided_by, row.decided_by_token) == ("requested", None, None)
+        row = model.objects.get(pk=made)
+        assert (row.status, row.decided_by, row.decided_by_token) == (Decision.REQUESTED, None, None)
         assert row.requested_by_token == ApiToken.objects.get(name="ci-deployer")
-
-
-@pytest.mark.parametrize("allowed", [False, True])
-def test_a_token_cannot_approve_its_own_deployment_request(org_a, uat, token_client, allowed):
-    ci = token_client("ci-deployer")
-    approval = ask_deploy(ci)
-    with override_settings(TOKENS_MAY_DECIDE_TOKEN_REQUESTS=allowed):
-        refused = ci.post(f"{API}/deployment-approvals/{approval}/approve/", {}, format="json")
-    assert refused.status_code == 403
-    assert "Token 'ci-deployer' made this deployment request" in refused.json()["error"]["message"]
-    with tenant_context(org_a):
-        assert DeploymentApprovalRequest.objects.get(pk=approval).status == Decision.REQUESTED
 
 
 def test_a_request_from_before_tokens_were_kept_is_known_by_its_label(org_a, uat, token_client):

@@ -133,9 +133,9 @@ def test_break_glass_for_an_emergency_release_from_a_ci_token_when_allowed(world
     assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
 
 
-def test_an_override_expiring_in_the_past_is_refused_naming_it(world, rm, org_a):
+def test_an_override_expiring_in_the_past_is_refused_naming_it(world, api_as, org_a):
     window = FreezeWindowFactory(organization=org_a)
     release = ReleaseFactory(organization=org_a)
-    response = rm.post(f"{API}/freeze-windows/{window.pk}/overrides/", {
+    response = api_as(Role.RELEASE_MANAGER).post(f"{API}/freeze-windows/{window.pk}/overrides/", {
         "release": release.pk, "reason": "x", "expires_at": soon(-1).isoformat()}, format="json")
     assert response.status_code == 400 and "expires_at" in response.json()["error"]["fields"]

@@ -126,6 +126,8 @@ class Booking(TenantScopedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="environment_bookings")
     requester_label = models.CharField(max_length=254, help_text="who asked: a person's email or a token's name")
+    requested_by_token = models.ForeignKey("tenancy.ApiToken", null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="+", help_text="the token that asked, when a CI job did")
     team = models.ForeignKey("catalog.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
     purpose = models.CharField(max_length=500)
     kind = models.CharField(max_length=16, choices=BookingKind.choices, default=BookingKind.CODE)
@@ -141,6 +143,8 @@ class Booking(TenantScopedModel):
                                   related_name="bookings")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    decided_by_token = models.ForeignKey("tenancy.ApiToken", null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+", help_text="the token that decided, when a CI job did")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -248,10 +252,14 @@ class DeploymentApprovalRequest(TenantScopedModel):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     requester_label = models.CharField(max_length=254)
+    requested_by_token = models.ForeignKey("tenancy.ApiToken", null=True, blank=True, on_delete=models.SET_NULL,
+                                           related_name="+", help_text="the token that asked, when a CI job did")
     requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.REQUESTED)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+    decided_by_token = models.ForeignKey("tenancy.ApiToken", null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+", help_text="the token that decided, when a CI job did")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
 

@@ -29,7 +29,9 @@ class GateForm(forms.Form):
     owner = forms.ModelChoiceField(
         queryset=User.objects.filter(pk__in=Membership.objects.values("user_id")).order_by("email"),
         to_field_name="email", required=False, empty_label="Nobody",
-        help_text="accountable for what the gate guards; may not sign off unless the gate policy allows")
+        help_text="accountable for what the gate guards; may not sign off unless the gate policy allows. A new "
+                  "owner withdraws the gate's sign-offs, and you may not hand the gate on if that would let you sign "
+                  "it")
     context = forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
                               help_text="what automated criteria read, as a JSON object; changing it decides the "
                                         "gate again")

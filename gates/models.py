@@ -207,6 +207,7 @@ class Evaluation(TenantScopedModel):
         CRITERION_CHANGED = "criterion_changed", "Criterion changed"
         CI_RESULT = "ci_result", "CI result reported"
         DEPENDENCY = "dependency", "A gate it depends on changed"
+        DUTIES_CHANGED = "duties_changed", "Who may sign changed"
 
     # No database constraints: evidence stays when the gate or the criterion is removed.
     gate = models.ForeignKey(Gate, on_delete=models.DO_NOTHING, db_constraint=False, related_name="evaluations")

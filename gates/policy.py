@@ -3,7 +3,7 @@ checklist (which shows the buttons only to those the services would accept)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from gates.models import Criterion, Gate, GatePolicy
 from vsm.errors import Conflict, DomainError, InvalidInput, PermissionRefused
@@ -37,6 +37,13 @@ def sign_off_refusal(*, actor: Actor, gate: Gate, criterion: Criterion, policy: 
         return Conflict(f"You have already signed off '{criterion.title}'; each person signs a criterion once.",
                         conflicts_with=[f"criterion:{criterion.pk}"])
     return None
+
+
+def signable(*, actor: Actor, gate: Gate, criteria: Iterable[Criterion], policy: GatePolicy) -> dict[int, str]:
+    """The criteria of `gate` (id: title) that `actor` could sign off under `policy`, leaving aside
+    the sign-offs already given: what an edit of who may sign must not widen for its author."""
+    return {criterion.pk: criterion.title for criterion in criteria
+            if sign_off_refusal(actor=actor, gate=gate, criterion=criterion, policy=policy, signed_user_ids=()) is None}
 
 
 def waive_refusal(*, actor: Actor, policy: GatePolicy) -> DomainError | None:

@@ -102,12 +102,14 @@ class BookingSerializer(serializers.ModelSerializer):
     start = serializers.DateTimeField(read_only=True)
     end = serializers.DateTimeField(read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    decided_by_token = serializers.SlugRelatedField(slug_field="name", read_only=True)
     group = serializers.SlugRelatedField(source="via_group", slug_field="slug", read_only=True)
 
     class Meta:
         model = Booking
         fields = ["id", "environment", "team", "requester", "purpose", "kind", "release_ref", "start", "end",
-                  "status", "series", "group", "decided_by", "decided_at", "decision_note", "created_at"]
+                  "status", "series", "group", "decided_by", "decided_by_token", "decided_at", "decision_note",
+                  "created_at"]
         read_only_fields = fields
 
 
@@ -254,11 +256,12 @@ class DeploymentApprovalSerializer(serializers.ModelSerializer):
     service = serializers.CharField(source="service_slug", read_only=True)
     requester = serializers.CharField(source="requester_label", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    decided_by_token = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
         model = DeploymentApprovalRequest
         fields = ["id", "environment", "service", "version", "status", "requester", "requested_at", "decided_by",
-                  "decided_at", "note"]
+                  "decided_by_token", "decided_at", "note"]
         read_only_fields = fields
 
 

@@ -181,8 +181,8 @@ class BookingViewSet(_ViewSet, mixins.RetrieveModelMixin):
                 "id": 42, "environment": "sit-1", "team": "checkout", "requester": "token:gitlab-ci",
                 "purpose": "Regression for release 2025.03", "kind": "regression", "release_ref": "",
                 "start": "2025-03-03T09:00:00Z", "end": "2025-03-03T12:00:00Z", "status": "approved",
-                "series": None, "group": None, "decided_by": None, "decided_at": None, "decision_note": "",
-                "created_at": "2025-02-28T15:02:11Z",
+                "series": None, "group": None, "decided_by": None, "decided_by_token": None, "decided_at": None,
+                "decision_note": "", "created_at": "2025-02-28T15:02:11Z",
                 "bookings": [{"id": 42, "environment": "sit-1", "start": "2025-03-03T09:00:00Z",
                               "end": "2025-03-03T12:00:00Z", "status": "approved"}]}),
             CONFLICT_EXAMPLE,
@@ -287,7 +287,8 @@ class DeploymentApprovalViewSet(_ViewSet, mixins.RetrieveModelMixin):
             OpenApiExample("Waiting", status_codes=["201"], response_only=True, value={
                 "id": 7, "environment": "uat", "service": "payments-api", "version": "2.14.0",
                 "status": "requested", "requester": "token:gitlab-ci", "requested_at": "2025-03-03T09:00:00Z",
-                "decided_by": None, "decided_at": None, "note": "pipeline https://ci.example.com/p/991"}),
+                "decided_by": None, "decided_by_token": None, "decided_at": None,
+                "note": "pipeline https://ci.example.com/p/991"}),
         ],
         description="Asking again for the same version while a request waits answers 200 with that request.",
     )

@@ -27,8 +27,8 @@ def booking_list(*, environment: str | None = None, team: str | None = None, sta
                  ) -> QuerySet[Booking]:
     """Bookings by environment slug, team slug and status; `start`/`end` keep those overlapping
     that window; `user` keeps the person's own and their teams' bookings."""
-    qs = Booking.objects.select_related("environment", "team", "requested_by", "decided_by").order_by(
-        "period", "id")
+    qs = Booking.objects.select_related(
+        "environment", "team", "requested_by", "decided_by", "decided_by_token").order_by("period", "id")
     if environment:
         qs = qs.filter(environment__slug=environment)
     if team:

@@ -27,7 +27,8 @@ def outage_list(*, environment: str | None = None, start: datetime | None = None
 
 def deployment_approval_list(*, environment: str | None = None, status: str | None = None
                              ) -> QuerySet[DeploymentApprovalRequest]:
-    qs = DeploymentApprovalRequest.objects.select_related("environment", "requested_by", "decided_by", "service")
+    qs = DeploymentApprovalRequest.objects.select_related(
+        "environment", "requested_by", "decided_by", "decided_by_token", "service")
     if environment:
         qs = qs.filter(environment__slug=environment)
     if status:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from environments.models import Environment
+from environments.models import Booking, DeploymentApprovalRequest, Environment
 from vsm.accounts.models import User
 from vsm.catalog.models import TeamMember
 from vsm.errors import PermissionRefused
 from vsm.notifications.services import notify as _deliver
-from vsm.tenancy.actor import Actor
+from vsm.tenancy.actor import TOKEN_LABEL_PREFIX, Actor
 from vsm.tenancy.context import current_org_id
 from vsm.tenancy.models import Membership, Organization
 from vsm.tenancy.roles import ROLE_PERMISSIONS, Perm
@@ -29,6 +30,37 @@ def lock_environments(environments: Iterable[Environment]) -> list[Environment]:
     insert that follows it are one step for concurrent requests."""
     ids = sorted({env.pk for env in environments})
     return list(Environment.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+def made_by(actor: Actor, request: Booking | DeploymentApprovalRequest) -> bool:
+    """Whether `actor` made `request`: the person, or the token (on requests from before the
+    requesting token was kept, recognised by the label it left)."""
+    if actor.user is not None:
+        return request.requested_by_id == actor.user.pk
+    if actor.token is None:
+        return False
+    if request.requested_by_token_id is not None:
+        return request.requested_by_token_id == actor.token.pk
+    return request.requested_by_id is None and request.requester_label == actor.label
+
+
+def decision_refusal(*, actor: Actor, request: Booking | DeploymentApprovalRequest, what: str
+                     ) -> PermissionRefused | None:
+    """Why `actor` may not decide `request` (a "booking request", a "deployment request"), or None.
+    Nobody decides a request they made; a token decides no request a token made unless
+    TOKENS_MAY_DECIDE_TOKEN_REQUESTS."""
+    if made_by(actor, request):
+        if actor.user is not None:
+            return PermissionRefused(f"You cannot decide your own {what}; another approver must.")
+        return PermissionRefused(f"Token '{actor.token.name}' made this {what}, so it cannot decide it; "
+                                 "another approver must.")
+    by_token = request.requested_by_token_id is not None or (
+        request.requested_by_id is None and request.requester_label.startswith(TOKEN_LABEL_PREFIX))
+    if actor.token is not None and by_token and not settings.TOKENS_MAY_DECIDE_TOKEN_REQUESTS:
+        return PermissionRefused(f"This {what} was made by a token ({request.requester_label}) and tokens do not "
+                                 "decide tokens' requests here (TOKENS_MAY_DECIDE_TOKEN_REQUESTS is off): a person "
+                                 "must.")
+    return None
 
 
 def approvers_of(environment: Environment) -> list[User]:

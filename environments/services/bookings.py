@@ -21,8 +21,10 @@ from environments.periods import Period, check_period, expand, require_aware
 from environments.selectors import booking_conflict, can_approve, is_environment_manager
 from environments.services._common import (
     approvers_of,
+    decision_refusal,
     is_team_member,
     lock_environments,
+    made_by,
     notify,
     org_path,
     require,
@@ -93,7 +95,8 @@ def booking_request(*, actor: Actor, start: datetime, end: datetime, purpose: st
         series = BookingSeries.objects.create(rrule=rrule.strip()) if rrule and rrule.strip() else None
         bookings = _insert([
             Booking(organization_id=env.organization_id, environment=env, requested_by=actor.user,
-                    requester_label=actor.label[:254], team=team, purpose=purpose.strip()[:500], kind=kind,
+                    requested_by_token=actor.token, requester_label=actor.label[:254], team=team,
+                    purpose=purpose.strip()[:500], kind=kind,
                     release_ref=release_ref.strip()[:120], period=make_period(*period),
                     status=Booking.Status.REQUESTED if env.requires_approval else Booking.Status.APPROVED,
                     exclusive=env.capacity == 1, series=series, via_group=group)
@@ -131,8 +134,9 @@ def _decide(*, actor: Actor, booking: Booking, approve: bool, note: str) -> Book
         env, booking = _locked(booking)
         if not can_approve(actor=actor, environment=env):
             raise PermissionRefused("Only the environment's managers and approvers decide its bookings.")
-        if actor.user is not None and booking.requested_by_id == actor.user.pk:
-            raise PermissionRefused("You cannot decide your own booking request; another approver must.")
+        refusal = decision_refusal(actor=actor, request=booking, what="booking request")
+        if refusal is not None:
+            raise refusal
         if booking.status != Booking.Status.REQUESTED:
             raise Conflict(f"This booking is already {booking.get_status_display().lower()}.",
                            fields={"status": [booking.status]})
@@ -144,7 +148,8 @@ def _decide(*, actor: Actor, booking: Booking, approve: bool, note: str) -> Book
                 raise conflict
         booking.status = Booking.Status.APPROVED if approve else Booking.Status.REJECTED
         booking.exclusive = env.capacity == 1
-        booking.decided_by, booking.decided_at, booking.decision_note = actor.user, timezone.now(), note.strip()[:500]
+        booking.decided_by, booking.decided_by_token = actor.user, actor.token
+        booking.decided_at, booking.decision_note = timezone.now(), note.strip()[:500]
         _save_period_change(booking, env)
         audit_record(actor=actor, action="booking.approved" if approve else "booking.rejected", instance=booking,
                      before=before, after=snapshot(booking), message=booking.decision_note)
@@ -179,11 +184,10 @@ def booking_reject(*, actor: Actor, booking: Booking, note: str = "") -> Booking
 def _require_holder(actor: Actor, booking: Booking) -> None:
     """The requester, their team, the environment's managers; a token only for what it booked."""
     if actor.user is not None:
-        allowed = (booking.requested_by_id == actor.user.pk or is_team_member(actor.user, booking.team_id)
+        allowed = (made_by(actor, booking) or is_team_member(actor.user, booking.team_id)
                    or is_environment_manager(actor=actor, environment=booking.environment))
     else:
-        allowed = actor.has(Perm.MANAGE_ENVIRONMENTS) or (
-            booking.requested_by_id is None and booking.requester_label == actor.label)
+        allowed = actor.has(Perm.MANAGE_ENVIRONMENTS) or made_by(actor, booking)
     if not allowed:
         raise PermissionRefused("Only the requester, their team or the environment's managers may change it.")
 

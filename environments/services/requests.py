@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from environments.models import Decision, DeploymentApprovalRequest, Environment, ProvisioningRequest, Tier
 from environments.selectors import can_approve
-from environments.services._common import approvers_of, notify, org_path, require
+from environments.services._common import approvers_of, decision_refusal, notify, org_path, require
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service, Team
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
@@ -37,7 +37,8 @@ def deployment_approval_request(*, actor: Actor, environment: Environment, servi
             return waiting, False
         approval = DeploymentApprovalRequest.objects.create(
             environment=environment, service=service, service_slug=service.slug, version=version[:120],
-            requested_by=actor.user, requester_label=actor.label[:254], note=(note or "").strip()[:500])
+            requested_by=actor.user, requested_by_token=actor.token, requester_label=actor.label[:254],
+            note=(note or "").strip()[:500])
         audit_record(actor=actor, action="deploymentapproval.requested", instance=approval,
                      after=snapshot(approval))
         notify(actor=actor, recipients=[u for u in approvers_of(environment) if u != actor.user],
@@ -55,14 +56,15 @@ def deployment_approval_decide(*, actor: Actor, approval: DeploymentApprovalRequ
             pk=approval.pk)
         if not can_approve(actor=actor, environment=approval.environment):
             raise PermissionRefused("Only the environment's managers and approvers decide its deployments.")
-        if actor.user is not None and approval.requested_by_id == actor.user.pk:
-            raise PermissionRefused("You cannot approve your own deployment request; another approver must.")
+        refusal = decision_refusal(actor=actor, request=approval, what="deployment request")
+        if refusal is not None:
+            raise refusal
         if approval.status != Decision.REQUESTED:
             raise Conflict(f"This request is already {approval.get_status_display().lower()}.",
                            fields={"status": [approval.status]})
         before = snapshot(approval)
         approval.status = Decision.APPROVED if approve else Decision.REJECTED
-        approval.decided_by, approval.decided_at = actor.user, timezone.now()
+        approval.decided_by, approval.decided_by_token, approval.decided_at = actor.user, actor.token, timezone.now()
         approval.note = (note or "").strip()[:500] or approval.note
         approval.save()
         verdict = approval.get_status_display().lower()

@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from gates.builtin_rules import CRITERIA_OF_GATE_MET
 from gates.models import Criterion, Evaluation, Gate, GateKind
+from gates.policy import signable
 from gates.rules import registry
-from gates.selectors import criteria_referencing
+from gates.selectors import criteria_referencing, gate_policy_get
 from gates.services._common import UNSET, lock_gate, locked_criterion, require
+from gates.services.duties import duties_refusal, sign_offs_reset
 from gates.services.evaluation import refresh_status, settle
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
@@ -111,24 +113,38 @@ def gate_create(*, actor: Actor, name: str, kind: str = GateKind.CUSTOM, owner: 
 def gate_update(*, actor: Actor, gate: Gate, name: str = UNSET, owner: User | None = UNSET,
                 context: dict[str, Any] = UNSET) -> Gate:
     """Change a gate's name, owner or context (what is given). The owner is who may not sign off
-    (segregation of duties); a new context is what the rules read, so the gate is decided again."""
+    (segregation of duties): a new owner is refused to a person it would let sign off what they
+    may not now, and withdraws the gate's sign-offs. A new context is what the rules read: either
+    way the gate is decided again."""
     require(actor, Perm.MANAGE_RELEASES)
     name = (name or "").strip() if name is not UNSET else UNSET
     _check_gate_fields(None if name is UNSET else name, None if context is UNSET else context,
                        None if owner is UNSET else owner)
+    refusal = None
     with transaction.atomic():
         gate = lock_gate(gate.pk)
         before = snapshot(gate, fields=["name", "owner", "context"])
+        policy, criteria = gate_policy_get(), list(gate.criteria.all())
+        could_sign = signable(actor=actor, gate=gate, criteria=criteria, policy=policy)
         for field, value in (("name", name), ("owner", owner), ("context", context)):
             if value is not UNSET:
                 setattr(gate, field, value)
         after = snapshot(gate, fields=["name", "owner", "context"])
         if after == before:
             return gate
-        gate.save(update_fields=["name", "owner", "context"])
-        if after["context"] != before["context"]:
-            settle(gate, actor=actor, trigger=Trigger.EVALUATED)
-        audit_record(actor=actor, action="gate.updated", instance=gate, before=before, after=after)
+        if after["owner_id"] != before["owner_id"]:
+            refusal = duties_refusal(
+                actor=actor, now=could_sign, then=signable(actor=actor, gate=gate, criteria=criteria, policy=policy),
+                field="owner", action="gate.update_refused", instance=gate, change=after)
+        if refusal is None:
+            gate.save(update_fields=["name", "owner", "context"])
+            reset = after["owner_id"] != before["owner_id"] and sign_offs_reset(
+                actor=actor, gate=gate, reason="The gate's owner changed: its criteria are signed off again.")
+            if reset or after["context"] != before["context"]:
+                settle(gate, actor=actor, trigger=Trigger.DUTIES_CHANGED if reset else Trigger.EVALUATED)
+            audit_record(actor=actor, action="gate.updated", instance=gate, before=before, after=after)
+    if refusal is not None:
+        raise refusal
     return gate
 
 
@@ -164,7 +180,9 @@ def criterion_add(*, actor: Actor, gate: Gate, title: str, type: str, descriptio
 def criterion_update(*, actor: Actor, criterion: Criterion, title: str = UNSET, type: str = UNSET,
                      description: str = UNSET, signer_role: str = UNSET, required_sign_offs: int = UNSET,
                      rule: str = UNSET, params: dict[str, Any] = UNSET, order: int = UNSET) -> Criterion:
-    """Change a criterion and decide it again. Its type stays: remove it and add another instead."""
+    """Change a criterion and decide it again. Its type stays: remove it and add another instead.
+    A new signer role is refused to a person it would let sign off what they may not now, and
+    withdraws the criterion's sign-offs (segregation of duties)."""
     require(actor, Perm.MANAGE_RELEASES)
     changes = {name: value for name, value in {
         "title": title, "type": type, "description": description, "signer_role": signer_role,
@@ -172,18 +190,32 @@ def criterion_update(*, actor: Actor, criterion: Criterion, title: str = UNSET, 
     }.items() if value is not UNSET}
     if "type" in changes and changes["type"] != criterion.type:
         raise InvalidInput.field("type", "A criterion keeps its type; remove it and add a new one instead.")
+    refusal = None
     with transaction.atomic():
         gate, criterion = locked_criterion(criterion)
         before = _criterion_snapshot(criterion)
         fields = _criterion_fields({**before, **changes})
+        policy = gate_policy_get()
+        could_sign = signable(actor=actor, gate=gate, criteria=[criterion], policy=policy)
         for name, value in fields.items():
             setattr(criterion, name, value)
         after = _criterion_snapshot(criterion)
         if after == before:
             return criterion
-        criterion.save(update_fields=list(fields))
-        settle(gate, actor=actor, trigger=Trigger.CRITERION_CHANGED, criterion_ids=[criterion.pk])
-        audit_record(actor=actor, action="criterion.updated", instance=criterion, before=before, after=after)
+        new_signer = after["signer_role"] != before["signer_role"]
+        if new_signer:
+            refusal = duties_refusal(
+                actor=actor, now=could_sign, then=signable(actor=actor, gate=gate, criteria=[criterion], policy=policy),
+                field="signer_role", action="criterion.update_refused", instance=criterion, change=after)
+        if refusal is None:
+            criterion.save(update_fields=list(fields))
+            if new_signer:
+                sign_offs_reset(actor=actor, gate=gate, sign_offs=criterion.sign_offs.all(),
+                                reason=f"The signer role of '{criterion.title}' changed: it is signed off again.")
+            settle(gate, actor=actor, trigger=Trigger.CRITERION_CHANGED, criterion_ids=[criterion.pk])
+            audit_record(actor=actor, action="criterion.updated", instance=criterion, before=before, after=after)
+    if refusal is not None:
+        raise refusal
     criterion.refresh_from_db()
     return criterion
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from gates.models import Criterion, Evaluation, GatePolicy, SignOff, Status, Waiver
-from gates.policy import sign_off_refusal, waive_refusal
+from gates.models import Criterion, Evaluation, Gate, GatePolicy, SignOff, Status, Waiver
+from gates.policy import sign_off_refusal, signable, waive_refusal
 from gates.selectors import gate_policy_get
-from gates.services._common import UNSET, locked_criterion, require
+from gates.services._common import UNSET, lock_gate, locked_criterion, require
+from gates.services.duties import duties_refusal, sign_offs_reset
 from gates.services.evaluation import settle
 from vsm.audit.services import audit_record, snapshot
-from vsm.errors import Conflict, InvalidInput
+from vsm.errors import Conflict, DomainError, InvalidInput
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm, Role
 
@@ -101,21 +104,61 @@ def waiver_revoke(*, actor: Actor, waiver: Waiver) -> Waiver:
 
 def gate_policy_update(*, actor: Actor, allow_owner_sign_off: bool = UNSET,
                        waiver_roles: list[str] = UNSET) -> GatePolicy:
+    """Change how the organization runs its gates. Letting owners sign off is refused to a person
+    who owns a gate not yet met with criteria they could then sign; forbidding it withdraws the
+    sign-offs owners gave on their own gates not yet met (segregation of duties)."""
     require(actor, Perm.MANAGE_ORGANIZATION)
     if waiver_roles is not UNSET:
         unknown = sorted(set(waiver_roles) - set(Role.values))
         if unknown:
             raise InvalidInput.field("waiver_roles", f"Not roles: {', '.join(unknown)}.")
+    refusal = None
     with transaction.atomic():
         policy, _ = GatePolicy.objects.select_for_update().get_or_create()
         before = snapshot(policy)
+        old_policy = copy(policy)
         if allow_owner_sign_off is not UNSET:
             policy.allow_owner_sign_off = allow_owner_sign_off
         if waiver_roles is not UNSET:
             policy.waiver_roles = sorted(set(waiver_roles), key=Role.values.index)
-        if snapshot(policy) != before:
+        if snapshot(policy) == before:
+            return policy
+        if policy.allow_owner_sign_off and not old_policy.allow_owner_sign_off:
+            refusal = _owner_sign_off_refusal(actor, old_policy, policy)
+        if refusal is None:
             policy.updated_at = timezone.now()
             policy.save()
             audit_record(actor=actor, action="gatepolicy.updated", instance=policy, before=before,
                          after=snapshot(policy))
+            if old_policy.allow_owner_sign_off and not policy.allow_owner_sign_off:
+                _withdraw_owners_sign_offs(actor)
+    if refusal is not None:
+        raise refusal
     return policy
+
+
+def _open_gates() -> QuerySet[Gate]:
+    return Gate.objects.exclude(status=Status.MET).filter(owner__isnull=False)
+
+
+def _owner_sign_off_refusal(actor: Actor, old: GatePolicy, new: GatePolicy) -> DomainError | None:
+    if actor.user is None:
+        return None
+    now, then = {}, {}
+    for gate in _open_gates().filter(owner=actor.user).prefetch_related("criteria"):
+        criteria = list(gate.criteria.all())
+        now |= signable(actor=actor, gate=gate, criteria=criteria, policy=old)
+        then |= signable(actor=actor, gate=gate, criteria=criteria, policy=new)
+    return duties_refusal(actor=actor, now=now, then=then, field="allow_owner_sign_off",
+                          action="gatepolicy.update_refused", instance=new, change=snapshot(new))
+
+
+def _withdraw_owners_sign_offs(actor: Actor) -> None:
+    """Owners may no longer sign their own gates: what they signed on gates not yet met goes."""
+    own = SignOff.objects.filter(criterion__gate__in=_open_gates(), user_id=F("criterion__gate__owner_id"))
+    for gate_id in sorted(set(own.values_list("criterion__gate_id", flat=True))):
+        gate = lock_gate(gate_id)
+        criterion_ids = sign_offs_reset(
+            actor=actor, gate=gate, sign_offs=own.filter(criterion__gate=gate),
+            reason="Gate owners may no longer sign off their own gates: the owner's sign-offs are withdrawn.")
+        settle(gate, actor=actor, trigger=Trigger.DUTIES_CHANGED, criterion_ids=criterion_ids)

@@ -440,7 +440,7 @@ class DeploymentCheckInputSerializer(serializers.Serializer):
                                        help_text="default: the open release holding this service version")
     override_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text=(
         "break-glass: deploy through a freeze in force, with this reason (emergency releases, or roles allowed "
-        "to override freezes); audited"))
+        "to override freezes; people only unless TOKENS_MAY_BREAK_GLASS); audited"))
 
 
 _TIMESTAMP = serializers.DateTimeField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -127,8 +128,12 @@ def freeze_window_delete(*, actor: Actor, window: FreezeWindow) -> None:
 
 
 def override_refusal(*, actor: Actor, release: Release | None) -> PermissionRefused | None:
-    """Why `actor` may not break the glass, or None: an emergency release may (with the right to
-    record deliveries or manage releases), as may a holder of the override permission."""
+    """Why `actor` may not break the glass, or None: a person (a token only with
+    TOKENS_MAY_BREAK_GLASS) for an emergency release (with the right to record deliveries or manage
+    releases), or a person holding the override permission."""
+    if actor.user is None and not settings.TOKENS_MAY_BREAK_GLASS:
+        return PermissionRefused("Breaking the glass of a freeze is a person's decision: sign in to grant the "
+                                 "override (API tokens cannot while TOKENS_MAY_BREAK_GLASS is off).")
     if actor.has(Perm.OVERRIDE_FREEZE):
         return None
     if release is not None and release.kind == ReleaseKind.EMERGENCY and (

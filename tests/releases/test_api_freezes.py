@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from releases.models import FreezeOverride, FreezeScope, FreezeWindow, ReleaseKind
 from tests.releases.factories import FreezeWindowEnvironmentFactory, FreezeWindowFactory, ReleaseFactory, soon
+from vsm.audit.models import AuditEvent
 from vsm.tenancy.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +102,23 @@ def test_active_freezes_with_their_end(world, rm, org_a):
     assert rm.get(f"{API}/freeze-windows/active/?environment=nowhere").status_code == 400
 
 
-def test_break_glass_for_an_emergency_release_from_a_ci_token(world, api_a, org_a, in_a):
+def test_a_ci_token_may_not_break_the_glass_even_for_an_emergency_release(world, org_a, in_a, token_factory):
+    window = FreezeWindowFactory(organization=org_a)
+    hotfix = ReleaseFactory(organization=org_a, kind=ReleaseKind.EMERGENCY, value_stream=world.stream)
+    for role in (Role.ENGINEER, Role.RELEASE_MANAGER, Role.ADMIN):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=role, name=f'ci-{role}')}")
+        refused = client.post(f"{API}/freeze-windows/{window.pk}/overrides/",
+                              {"release": hotfix.pk, "reason": "INC-1234 payments down"}, format="json")
+        assert refused.status_code == 403, (role, refused.content)
+        assert "person's decision" in refused.json()["error"]["message"]
+        assert "TOKENS_MAY_BREAK_GLASS" in refused.json()["error"]["message"]
+    assert not FreezeOverride.objects.exists()
+    assert not AuditEvent.objects.filter(action="freezeoverride.granted").exists()
+
+
+@override_settings(TOKENS_MAY_BREAK_GLASS=True)
+def test_break_glass_for_an_emergency_release_from_a_ci_token_when_allowed(world, api_a, org_a, in_a):
     window = FreezeWindowFactory(organization=org_a)
     hotfix = ReleaseFactory(organization=org_a, kind=ReleaseKind.EMERGENCY, value_stream=world.stream)
     normal = ReleaseFactory(organization=org_a, value_stream=world.stream)
@@ -115,9 +133,9 @@ def test_break_glass_for_an_emergency_release_from_a_ci_token(world, api_a, org_
     assert missing.status_code == 400 and "reason" in missing.json()["error"]["fields"]
 
 
-def test_an_override_expiring_in_the_past_is_refused_naming_it(world, rm, org_a):
+def test_an_override_expiring_in_the_past_is_refused_naming_it(world, api_as, org_a):
     window = FreezeWindowFactory(organization=org_a)
     release = ReleaseFactory(organization=org_a)
-    response = rm.post(f"{API}/freeze-windows/{window.pk}/overrides/", {
+    response = api_as(Role.RELEASE_MANAGER).post(f"{API}/freeze-windows/{window.pk}/overrides/", {
         "release": release.pk, "reason": "x", "expires_at": soon(-1).isoformat()}, format="json")
     assert response.status_code == 400 and "expires_at" in response.json()["error"]["fields"]

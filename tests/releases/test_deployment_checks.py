@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -180,6 +181,16 @@ def test_an_emergency_release_without_a_slot_is_warned_not_denied(world, api_a, 
     assert (answer["decision"], codes(answer)) == ("warn", ["not_in_release_plan", "no_release_slot"])
 
 
+def test_a_token_cannot_break_the_glass_through_the_check(world, api_a, org_a, in_a):
+    FreezeWindowFactory(organization=org_a)
+    hotfix = ReleaseFactory(organization=org_a, kind=ReleaseKind.EMERGENCY, status=ReleaseStatus.IN_PROGRESS)
+    answer = ask(api_a, release=hotfix.pk, override_reason="INC-42: card payments failing")
+    reason = next(r for r in answer["reasons"] if r["code"] == "freeze_active")
+    assert answer["decision"] == "deny" and "person's decision" in reason["override_refused"]
+    assert not FreezeOverride.objects.exists()
+
+
+@override_settings(TOKENS_MAY_BREAK_GLASS=True)
 def test_break_glass_through_a_freeze_for_an_emergency_release(world, api_a, org_a, in_a):
     FreezeWindowFactory(organization=org_a)
     hotfix = ReleaseFactory(organization=org_a, kind=ReleaseKind.EMERGENCY, status=ReleaseStatus.IN_PROGRESS)
@@ -192,6 +203,7 @@ def test_break_glass_through_a_freeze_for_an_emergency_release(world, api_a, org
     assert "freeze_overridden" in codes(ask(api_a, release=hotfix.pk))
 
 
+@override_settings(TOKENS_MAY_BREAK_GLASS=True)
 def test_break_glass_is_refused_to_a_project_release_and_said_why(world, api_a, org_a, in_a):
     FreezeWindowFactory(organization=org_a)
     project = ReleaseFactory(organization=org_a, status=ReleaseStatus.IN_PROGRESS)

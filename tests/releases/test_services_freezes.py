@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from environments.models import Tier
 from releases import selectors, services
 from releases.models import FreezeOverride, FreezeScope, ReleaseKind
 from tests.environments.factories import EnvironmentFactory
-from tests.factories import ValueStreamFactory
+from tests.factories import ApiTokenFactory, ValueStreamFactory
 from tests.releases.factories import FreezeWindowFactory, ReleaseFactory, soon
 from vsm.audit.models import AuditEvent
 from vsm.errors import InvalidInput, PermissionRefused
+from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,22 @@ def test_the_scope_follows_from_the_field_given(world, manager, fields, scope):
     given = {"value_stream": {"value_stream": world.stream}, "environments": {"environments": [world.prod]}}
     window = create(manager, **given.get(next(iter(fields)), fields))
     assert window.scope == scope
+
+
+@pytest.mark.parametrize("role", [Role.RELEASE_MANAGER, Role.ADMIN, Role.OWNER])
+def test_a_token_may_not_break_the_glass_whatever_its_role(world, manager, role):
+    window = create(manager)
+    release = ReleaseFactory(organization=world.stream.organization, kind=ReleaseKind.EMERGENCY,
+                             value_stream=world.stream)
+    token = ApiTokenFactory(organization=world.stream.organization, name="deployer", role=role)
+    with pytest.raises(PermissionRefused, match="person's decision") as refused:
+        services.freeze_override_grant(actor=Actor(role=role, token=token), window=window, release=release,
+                                       reason="Outage")
+    assert refused.value.status == 403
+    assert not FreezeOverride.objects.exists()
+    with override_settings(TOKENS_MAY_BREAK_GLASS=True):
+        services.freeze_override_grant(actor=Actor(role=role, token=token), window=window, release=release,
+                                       reason="Outage")
 
 
 @pytest.mark.parametrize(("fields", "field"), [

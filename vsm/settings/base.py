@@ -188,9 +188,17 @@ OIDC_TIMEOUT = 10  # seconds per call to the provider; a hung provider must not 
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("vsm.accounts.oidc.SluiceOIDCBackend")
 
+# --- Releases -------------------------------------------------------------------------------
+# Breaking the glass of a freeze (an override) is a person's decision. True lets API tokens grant
+# overrides as people may (an emergency release, or a token with the override permission).
+TOKENS_MAY_BREAK_GLASS = env_bool("TOKENS_MAY_BREAK_GLASS", False)
+
 # --- Environments ---------------------------------------------------------------------------
 # The longest a CI job may hold an environment lease before it must renew it.
 ENVIRONMENT_LEASE_MAX_SECONDS = int(env("ENVIRONMENT_LEASE_MAX_SECONDS", "14400"))
+# A token never decides a booking or deployment request it made. Off (the default), it decides no
+# request any token made either: a CI job's request waits for a person.
+TOKENS_MAY_DECIDE_TOKEN_REQUESTS = env_bool("TOKENS_MAY_DECIDE_TOKEN_REQUESTS", False)
 
 # --- Email, notifications -------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

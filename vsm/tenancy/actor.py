@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from vsm.tenancy.models import ApiToken
 
 
+# What a token's label starts with, where a token is recorded by its label only.
+TOKEN_LABEL_PREFIX = "token:"
+
+
 @dataclass(frozen=True)
 class Actor:
     role: str
@@ -27,7 +31,7 @@ class Actor:
         if self.user is not None:
             return self.user.email
         if self.token is not None:
-            return f"token:{self.token.name}"
+            return f"{TOKEN_LABEL_PREFIX}{self.token.name}"
         return f"system:{self.system or 'sluice'}"
 
     @classmethod

@@ -261,3 +261,13 @@ def test_org_b_invitations_are_not_found(api_owner_a, org_a, org_b):
     for method in ("get", "delete"):
         response = getattr(api_owner_a, method)(invitations(org_a, f"{other.pk}/"))
         assert response.status_code == 404 and "CANARY-B" not in response.content.decode()
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_the_invitation_list_query_budget_does_not_grow(api_owner_a, org_a, org_b, django_assert_max_num_queries,
+                                                        rows):
+    for _ in range(rows):
+        InvitationFactory(organization=org_a, invited_by=UserFactory())
+    with django_assert_max_num_queries(7):
+        response = api_owner_a.get(invitations(org_a))
+    assert response.json()["count"] == rows

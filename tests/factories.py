@@ -3,7 +3,10 @@ exactly as the application saves them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from vsm.accounts.models import User
@@ -11,7 +14,7 @@ from vsm.audit.models import AuditEvent
 from vsm.catalog.models import Service, Team, TeamMember, ValueStream
 from vsm.notifications.models import ChatDelivery, ChatWebhook, Notification
 from vsm.tenancy.context import tenant_context
-from vsm.tenancy.models import ApiToken, Membership, Organization
+from vsm.tenancy.models import ApiToken, Invitation, Membership, Organization
 from vsm.tenancy.roles import Role
 
 
@@ -74,6 +77,16 @@ class ApiTokenFactory(TenantFactory):
     role = Role.ENGINEER
     prefix = "slc_test"
     digest = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class InvitationFactory(TenantFactory):
+    class Meta:
+        model = Invitation
+
+    email = factory.Sequence(lambda n: f"invited{n}@example.com")
+    role = Role.ENGINEER
+    digest = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
 
 
 class ValueStreamFactory(TenantFactory):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import ApiTokenFactory, MembershipFactory
+from tests.factories import ApiTokenFactory, InvitationFactory, MembershipFactory
+from tests.tenancy.conftest import link_in
 from vsm.audit.models import AuditEvent
-from vsm.tenancy.models import ApiToken, Membership
+from vsm.tenancy.models import ApiToken, Invitation, Membership
 from vsm.tenancy.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +30,39 @@ def test_members_are_listed_without_org_b(client_a, org_a, org_b):
     assert "owner@acme.test" in body and "canary-b@globex.test" not in body
 
 
-def test_a_member_is_added(client_a, org_a, org_b, in_org):
-    response = client_a.post(page(org_a, "members/"), {"email": "New@acme.test", "role": "approver", "full_name": ""})
-    assert response.status_code == 302
+def test_a_person_is_invited_listed_and_revoked(client_a, org_a, org_b, in_org, mailoutbox):
+    response = client_a.post(page(org_a, "members/"), {"email": "New@acme.test", "role": "approver"}, follow=True)
+    body = response.content.decode()
+    assert "new@acme.test is invited as approver" in body
     with in_org(org_a):
-        assert Membership.objects.get(user__email="new@acme.test").role == "approver"
-    [event] = trail(in_org, org_a, "membership.")
-    assert event.after["role"] == "approver"
+        assert not Membership.objects.filter(user__email="new@acme.test").exists()
+        invitation = Invitation.objects.get(email="new@acme.test")
+    assert [e.action for e in trail(in_org, org_a, "invitation.")] == ["invitation.created"]
+    assert trail(in_org, org_a, "membership.") == []
+    revoke = f"/o/{org_a.slug}/settings/members/invitations/{invitation.pk}/revoke/"
+    assert revoke in body and "Revoke the invitation of new@acme.test?" in body  # asks before revoking
+    body = client_a.post(revoke, follow=True).content.decode()
+    assert "The invitation of new@acme.test was revoked" in body and revoke not in body
+    assert [e.action for e in trail(in_org, org_a, "invitation.")] == ["invitation.created", "invitation.revoked"]
+    assert client_a.get(link_in(mailoutbox[0])).status_code == 410
+
+
+def test_a_pending_invitation_is_named_when_inviting_again(client_a, org_a, org_b, in_org, invite):
+    invitation, _link = invite("ana@acme.test")
+    response = client_a.post(page(org_a, "members/"), {"email": "ana@acme.test", "role": "viewer"})
+    assert response.status_code == 409
+    [error] = response.context["form"].errors["email"]
+    assert f"invitation {invitation.pk}" in error and "revoke it" in error and error in response.content.decode()
+
+
+def test_an_unsent_invitation_says_so(client_a, org_a, org_b, in_org, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2  # nothing listens
+    body = client_a.post(page(org_a, "members/"), {"email": "ana@acme.test", "role": "viewer"},
+                         follow=True).content.decode()
+    assert "could not be emailed (ConnectionRefusedError" in body and "email not sent" in body
+    with in_org(org_a):
+        assert Invitation.objects.get().email_error.startswith("ConnectionRefusedError")
 
 
 @pytest.mark.parametrize("data, field, status", [
@@ -134,7 +161,7 @@ def test_other_roles_cannot_post_to_the_settings(client, org_a, org_b, member_fa
 # session, user, org, context set, membership, org switcher (4), rows, context reset
 @pytest.mark.parametrize("rows", [3, 30])
 @pytest.mark.parametrize("path, make", [
-    ("members/", lambda org: MembershipFactory(organization=org)),
+    ("members/", lambda org: InvitationFactory(organization=org, invited_by=MembershipFactory(organization=org).user)),
     ("tokens/", lambda org: ApiTokenFactory(organization=org, created_by=MembershipFactory(organization=org).user)),
 ])
 def test_settings_lists_query_budget_does_not_grow(client_a, org_a, org_b, django_assert_max_num_queries,

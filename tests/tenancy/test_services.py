@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
+from vsm.accounts.models import User
 from vsm.audit.models import AuditEvent
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.tenancy import services
 from vsm.tenancy.actor import Actor
-from vsm.tenancy.models import ApiToken, Membership
+from vsm.tenancy.models import ApiToken, Invitation, Membership
 from vsm.tenancy.roles import Role
 
 
@@ -19,38 +20,52 @@ def admin_actor(member_factory):
     return Actor(role=Role.ADMIN, user=member_factory(Role.ADMIN))
 
 
-def test_adding_an_unknown_email_creates_the_account_and_membership(org_a, org_b, in_org, actor_a):
+def test_inviting_an_unknown_email_creates_neither_account_nor_membership(org_a, org_b, in_org, actor_a, mailoutbox):
     with in_org(org_a):
-        membership = services.membership_add(email="New.Person@Example.com", role=Role.ENGINEER, actor=actor_a)
-        assert membership.user.email == "new.person@example.com"
-        assert not membership.user.has_usable_password()
-        assert AuditEvent.objects.filter(action="membership.created").count() == 1
+        invitation = services.invitation_create(email="New.Person@Example.com", role=Role.ENGINEER, actor=actor_a)
+        assert (invitation.email, invitation.status) == ("new.person@example.com", "invited")
+        assert not Membership.objects.filter(user__email="new.person@example.com").exists()
+        assert [e.action for e in AuditEvent.objects.all()] == ["invitation.created"]
+        assert "digest" not in AuditEvent.objects.get().after
+    assert not User.objects.filter(email__iexact="new.person@example.com").exists()
+    [mail] = mailoutbox
+    assert mail.to == ["new.person@example.com"] and "Acme Payments" in mail.subject
+    secret = mail.body.split("/invitations/")[1].split("/")[0]
+    with in_org(org_a):
+        assert secret not in (invitation.digest, Invitation.objects.get().digest)
     with in_org(org_b):
-        assert Membership.objects.count() == 0
+        assert Invitation.objects.count() == 0
 
 
-def test_adding_a_member_twice_conflicts(org_a, in_org, actor_a):
+def test_inviting_twice_conflicts(org_a, in_org, actor_a):
     with in_org(org_a):
-        services.membership_add(email="twice@example.com", role=Role.VIEWER, actor=actor_a)
-        with pytest.raises(Conflict):
-            services.membership_add(email="TWICE@example.com", role=Role.VIEWER, actor=actor_a)
+        first = services.invitation_create(email="twice@example.com", role=Role.VIEWER, actor=actor_a)
+        with pytest.raises(Conflict) as error:
+            services.invitation_create(email="TWICE@example.com", role=Role.VIEWER, actor=actor_a)
+    assert f"invitation {first.pk}" in error.value.message and "email" in error.value.fields
+
+
+def test_inviting_a_member_conflicts(org_a, in_org, actor_a, owner_a):
+    with in_org(org_a), pytest.raises(Conflict) as error:
+        services.invitation_create(email="Owner@acme.test", role=Role.VIEWER, actor=actor_a)
+    assert "already a member" in error.value.message
 
 
 @pytest.mark.parametrize("role", [Role.ENGINEER, Role.VIEWER, Role.RELEASE_MANAGER, Role.APPROVER])
 def test_only_admins_and_owners_manage_members(org_a, in_org, member_factory, role):
     actor = Actor(role=role, user=member_factory(role))
     with in_org(org_a), pytest.raises(PermissionRefused):
-        services.membership_add(email="x@example.com", role=Role.VIEWER, actor=actor)
+        services.invitation_create(email="x@example.com", role=Role.VIEWER, actor=actor)
 
 
 def test_an_admin_cannot_make_an_owner(org_a, in_org, admin_actor):
     with in_org(org_a), pytest.raises(PermissionRefused):
-        services.membership_add(email="x@example.com", role=Role.OWNER, actor=admin_actor)
+        services.invitation_create(email="x@example.com", role=Role.OWNER, actor=admin_actor)
 
 
 def test_an_unknown_role_names_the_field(org_a, in_org, actor_a):
     with in_org(org_a), pytest.raises(InvalidInput) as error:
-        services.membership_add(email="x@example.com", role="emperor", actor=actor_a)
+        services.invitation_create(email="x@example.com", role="emperor", actor=actor_a)
     assert "role" in error.value.fields
 
 
@@ -61,7 +76,7 @@ def test_the_last_owner_cannot_leave_or_be_demoted(org_a, in_org, owner_a, actor
             services.membership_change_role(membership=last, role=Role.ADMIN, actor=actor_a)
         with pytest.raises(Conflict):
             services.membership_remove(membership=last, actor=actor_a)
-        second = services.membership_add(email="second@example.com", role=Role.OWNER, actor=actor_a)
+        second = MembershipFactory(organization=org_a, role=Role.OWNER)
         services.membership_change_role(membership=last, role=Role.ADMIN, actor=actor_a)
         assert Membership.objects.get(pk=last.pk).role == Role.ADMIN
         assert second.role == Role.OWNER

@@ -15,13 +15,14 @@ from vsm.errors import Conflict, InvalidInput
 logger = logging.getLogger(__name__)
 
 
-def user_create(*, email: str, full_name: str = "") -> User:
-    """An account without a password: it signs in through single sign-on, or its owner sets a
-    password through the reset link."""
+def user_create(*, email: str, full_name: str = "", password: str | None = None) -> User:
+    """Without a password (None), the account signs in through single sign-on, or its owner sets
+    a password through the reset link. A password given here has passed the validators already
+    (the form that asked for it checks it against the new account)."""
     email = email.strip().lower()
     user = User(email=email, full_name=full_name)
     _validate(user, ["email", "full_name"])
-    user.set_unusable_password()
+    user.set_password(password)  # None makes it unusable
     try:
         with transaction.atomic():
             user.save()

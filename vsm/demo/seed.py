@@ -112,6 +112,8 @@ def seed_demo(*, seed: int = 7, today: date | None = None) -> DemoResult:
     org = organization_create(name="Acme Payments", slug=DEMO_SLUG, time_zone="Europe/Berlin",
                               owner=people[0][0], actor=actor)
     with tenant_context(org):
+        # Directly, not by invitation: the operator loading the demo creates these made-up people
+        # too, so there is nobody whose consent to ask (docs/architecture.md, "Members: membership by consent").
         Membership.objects.bulk_create(
             [Membership(organization=org, user=user, role=role) for user, role in people[1:]])
         _seed_catalog(actor)

@@ -92,7 +92,7 @@ def tenant_context(org: Organization | int) -> Iterator[None]:
 @contextmanager
 def cross_tenant(*, reason: str) -> Iterator[None]:
     """Allow reads across organizations through `cross_tenant_objects`, with a reason that is
-    logged: the org switcher, operator commands, the isolation tests."""
+    logged: the org switcher, an invitation link, operator commands, the isolation tests."""
     if not reason or not reason.strip():
         raise ValueError("cross_tenant() needs a reason")
     logger.info("cross-tenant access", extra={"reason": reason})

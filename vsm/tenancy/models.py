@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 
 from django.conf import settings
@@ -11,6 +12,11 @@ from vsm.tenancy.roles import Perm, Role, role_has
 from vsm.tenancy.scoping import TenantScopedModel
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
+
+
+def secret_digest(secret: str) -> str:
+    """What is stored of a secret handed out once (API tokens, invitation links): its SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def validate_time_zone(value: str) -> None:
@@ -84,3 +90,53 @@ class ApiToken(TenantScopedModel):
 
     def has(self, perm: Perm) -> bool:
         return role_has(self.role, perm)
+
+
+class Invitation(TenantScopedModel):
+    """A person asked to join by email. They become a member only when they accept, through the
+    link sent to that address, signed in as it (or creating the account for it). Only a SHA-256 of
+    the link's secret is stored; the secret is in the email and nowhere else."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+        ACCEPTED = "accepted", "Accepted"
+
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True, help_text="why the email could not be sent")
+
+    class Meta:
+        constraints = [
+            # One open invitation per address; an expired one is revoked when the address is invited again.
+            models.UniqueConstraint(fields=["organization", "email"], name="invitation_one_open_per_email",
+                                    condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True)),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.status})"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.INVITED
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked (it may have expired)."""
+        return self.accepted_at is None and self.revoked_at is None

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from vsm.accounts.models import User
 from vsm.tenancy.context import cross_tenant
-from vsm.tenancy.models import ApiToken, Membership, Organization
+from vsm.tenancy.models import ApiToken, Invitation, Membership, Organization, secret_digest
 
 
 def organization_get(*, slug: str) -> Organization | None:
@@ -34,3 +34,20 @@ def membership_list() -> QuerySet[Membership]:
 
 def api_token_list() -> QuerySet[ApiToken]:
     return ApiToken.objects.select_related("created_by").order_by("revoked_at", "-created_at")
+
+
+def invitation_list(*, open_only: bool = False) -> QuerySet[Invitation]:
+    """The current organization's invitations, newest first; `open_only`: neither accepted nor
+    revoked (pending, or expired and waiting to be revoked or sent again)."""
+    invitations = Invitation.objects.select_related("invited_by").order_by("-created_at", "-pk")
+    if open_only:
+        invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return invitations
+
+
+def invitation_by_secret(*, secret: str) -> Invitation | None:
+    """The invitation a link's secret belongs to, in whichever organization: the person who
+    follows the link is not a member yet, so no organization's context can be entered first."""
+    with cross_tenant(reason="invitation link: find the invitation its secret belongs to"):
+        return (Invitation.cross_tenant_objects.select_related("organization", "invited_by")
+                .filter(digest=secret_digest(secret)).first())

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, render
+from django.contrib.auth import login
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
 
+from vsm.accounts.models import User
 from vsm.audit.selectors import audit_event_list
 from vsm.catalog.selectors import service_list, team_list, value_stream_list
 from vsm.errors import DomainError
 from vsm.tenancy import services
-from vsm.tenancy.forms import MemberAddForm, MemberRoleForm, OrganizationForm, TokenCreateForm
-from vsm.tenancy.models import ApiToken, Membership
+from vsm.tenancy.context import tenant_context
+from vsm.tenancy.forms import InvitationSignUpForm, MemberAddForm, MemberRoleForm, OrganizationForm, TokenCreateForm
+from vsm.tenancy.models import ApiToken, Invitation, Membership
 from vsm.tenancy.pages import OrgView
 from vsm.tenancy.roles import Perm
-from vsm.tenancy.selectors import api_token_list, membership_list
+from vsm.tenancy.selectors import api_token_list, invitation_by_secret, invitation_list, membership_list
 
 
 class OrgHomeView(OrgView):
@@ -31,7 +38,9 @@ class MembersView(OrgView):
 
     def get(self, request, form=None, status=200):
         return render(request, "tenancy/members.html", {
-            "members": membership_list(), "form": form or MemberAddForm(), "role_form": MemberRoleForm(),
+            "members": membership_list(), "invitations": invitation_list(open_only=True),
+            "form": form or MemberAddForm(), "role_form": MemberRoleForm(),
+            "invitation_days": settings.INVITATION_VALID_DAYS,
         }, status=status)
 
     def post(self, request):
@@ -39,11 +48,31 @@ class MembersView(OrgView):
         if not form.is_valid():
             return self.get(request, form=form, status=400)
         try:
-            membership = services.membership_add(actor=self.actor, **form.cleaned_data)
+            invitation = services.invitation_create(actor=self.actor, **form.cleaned_data)
         except DomainError as error:
             self.domain_error_to_form(form, error)
             return self.get(request, form=form, status=error.status)
-        messages.success(request, f"{membership.user.email} is now a {membership.get_role_display()}.")
+        if invitation.email_error:
+            messages.warning(request, f"The invitation of {invitation.email} could not be emailed "
+                                      f"({invitation.email_error}). Revoke it and invite again once mail works.")
+        else:
+            messages.success(request, f"{invitation.email} is invited as {invitation.get_role_display().lower()}; "
+                                      "they become a member when they accept the emailed link.")
+        return self.org_redirect("tenancy:members")
+
+
+class InvitationRevokeView(OrgView):
+    permission = Perm.MANAGE_MEMBERS
+    write_permission = Perm.MANAGE_MEMBERS
+
+    def post(self, request, invitation_id: int):
+        invitation = get_object_or_404(Invitation, pk=invitation_id)
+        try:
+            services.invitation_revoke(invitation=invitation, actor=self.actor)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"The invitation of {invitation.email} was revoked; its link no longer works.")
         return self.org_redirect("tenancy:members")
 
 
@@ -126,3 +155,55 @@ class OrganizationSettingsView(OrgView):
             return self.get(request, form=form, status=error.status)
         messages.success(request, "Organization settings saved.")
         return self.org_redirect("tenancy:settings")
+
+
+@method_decorator(never_cache, name="dispatch")
+class InvitationView(View):
+    """/invitations/<secret>/, outside any organization: the person following the link is not a
+    member yet. The secret finds the invitation by its hash across organizations (the one
+    cross-tenant read, in invitation_by_secret); everything after runs in that organization."""
+
+    template_name = "tenancy/invitation.html"
+
+    def dispatch(self, request, secret: str):
+        invitation = invitation_by_secret(secret=secret)
+        if invitation is None:
+            return render(request, self.template_name, {"invitation": None}, status=404)
+        with tenant_context(invitation.organization):
+            return super().dispatch(request, invitation)  # pages are rendered before the context closes
+
+    def get(self, request, invitation, form=None, error=None, status=200):
+        context = {"invitation": invitation, "error": error, "path": request.path}
+        if invitation.status != Invitation.Status.INVITED:
+            status = 410
+        elif request.user.is_authenticated:
+            if request.user.email.lower() != invitation.email:
+                status = 403
+        elif User.objects.filter(email__iexact=invitation.email).exists():
+            context["has_account"] = True
+        else:
+            context["form"] = form or InvitationSignUpForm(email=invitation.email)
+        return render(request, self.template_name, context, status=status)
+
+    def post(self, request, invitation):
+        if invitation.status != Invitation.Status.INVITED:
+            return self.get(request, invitation)
+        form = None
+        try:
+            if request.user.is_authenticated:
+                membership = services.invitation_accept(invitation=invitation, user=request.user)
+            elif User.objects.filter(email__iexact=invitation.email).exists():
+                return self.get(request, invitation)  # sign in first
+            else:
+                form = InvitationSignUpForm(request.POST, email=invitation.email)
+                if not form.is_valid():
+                    return self.get(request, invitation, form=form, status=400)
+                membership = services.invitation_accept_new_account(
+                    invitation=invitation, full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"])
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        except DomainError as error:
+            return self.get(request, invitation, form=form, error=error.message, status=error.status)
+        messages.success(request, f"Welcome to {invitation.organization.name}: you are a "
+                                  f"{membership.get_role_display().lower()}.")
+        return redirect("tenancy:org_home", org_slug=invitation.organization.slug)

@@ -1,11 +1,12 @@
-"""Members, API tokens and the organization itself. A token's secret appears in exactly one
-payload, the answer to its creation; no other serializer has a field that could carry it."""
+"""Members, invitations, API tokens and the organization itself. A token's secret appears in
+exactly one payload, the answer to its creation; no other serializer has a field that could carry
+it. An invitation shows the address it was sent to, never who (if anyone) has that address."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from vsm.tenancy.models import ApiToken, Membership, Organization, validate_time_zone
+from vsm.tenancy.models import ApiToken, Invitation, Membership, Organization, validate_time_zone
 from vsm.tenancy.roles import Role
 
 
@@ -22,8 +23,22 @@ class MemberSerializer(serializers.ModelSerializer):
 class MemberAddSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
-    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
-                                      help_text="used when the email has no account yet")
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=Invitation.Status.choices, read_only=True,
+                                     help_text="invited until accepted, revoked or expired")
+    invited_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    email_sent = serializers.SerializerMethodField(help_text="false: the email failed (see email_error)")
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "status", "invited_by", "created_at", "expires_at", "accepted_at",
+                  "revoked_at", "email_sent", "email_error"]
+        read_only_fields = fields
+
+    def get_email_sent(self, invitation: Invitation) -> bool:
+        return not invitation.email_error
 
 
 class MemberRoleSerializer(serializers.Serializer):

@@ -1,8 +1,10 @@
-"""Members, API tokens and the organization, for people and scripts that administer it. Every
-write goes through vsm.tenancy.services, which checks the role again and audits the change."""
+"""Members, invitations, API tokens and the organization, for people and scripts that administer
+it. Every write goes through vsm.tenancy.services, which checks the role again and audits the
+change."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +13,7 @@ from rest_framework.response import Response
 from vsm.api.base import OrgAPIMixin, validated_input
 from vsm.tenancy import services
 from vsm.tenancy.api.serializers import (
+    InvitationSerializer,
     MemberAddSerializer,
     MemberRoleSerializer,
     MemberSerializer,
@@ -20,9 +23,9 @@ from vsm.tenancy.api.serializers import (
     TokenCreateSerializer,
     TokenSerializer,
 )
-from vsm.tenancy.models import ApiToken, Membership, Organization
+from vsm.tenancy.models import ApiToken, Invitation, Membership, Organization
 from vsm.tenancy.roles import Perm, Role
-from vsm.tenancy.selectors import api_token_list, membership_list
+from vsm.tenancy.selectors import api_token_list, invitation_list, membership_list
 
 
 class _ListRetrieveViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -34,17 +37,19 @@ class _ListRetrieveViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
     list=extend_schema(summary="Members and their roles"),
     retrieve=extend_schema(summary="One member"),
     create=extend_schema(
-        summary="Add a person by email", request=MemberAddSerializer, responses={201: MemberSerializer},
+        summary="Invite a person by email", request=MemberAddSerializer, responses={201: InvitationSerializer},
+        description="Nobody is added yet: the person gets an emailed link and becomes a member when they "
+                    "accept it. 409 when the address is already a member or has a pending invitation.",
         examples=[OpenApiExample("A new engineer", request_only=True, value={
-            "email": "ana@example.com", "role": Role.ENGINEER, "full_name": "Ana Example"})],
+            "email": "ana@example.com", "role": Role.ENGINEER})],
     ),
     partial_update=extend_schema(summary="Change a member's role", request=MemberRoleSerializer,
                                  responses={200: MemberSerializer}),
     destroy=extend_schema(summary="Remove a member"),
 )
 class MemberViewSet(_ListRetrieveViewSet):
-    """Owners and administrators only, as on the Members page. An unknown email gets an account
-    without a password (they set one through the password reset link)."""
+    """Owners and administrators only, as on the Members page. Adding a person invites them: the
+    answer is the invitation (address, role, status), never anything about an account."""
 
     queryset = Membership.objects.all()
     serializer_class = MemberSerializer
@@ -55,8 +60,11 @@ class MemberViewSet(_ListRetrieveViewSet):
         return membership_list()
 
     def create(self, request, *args, **kwargs):
-        membership = services.membership_add(actor=self.actor, **validated_input(MemberAddSerializer, request.data))
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        invitation = services.invitation_create(actor=self.actor,
+                                                **validated_input(MemberAddSerializer, request.data))
+        location = reverse("api-invitation-detail", kwargs={"org_slug": self.org.slug, "pk": invitation.pk})
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": location})
 
     def partial_update(self, request, *args, **kwargs):
         membership = self.get_object()
@@ -66,6 +74,27 @@ class MemberViewSet(_ListRetrieveViewSet):
 
     def destroy(self, request, *args, **kwargs):
         services.membership_remove(membership=self.get_object(), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Invitations, newest first (pending, expired, accepted and revoked)"),
+    retrieve=extend_schema(summary="One invitation"),
+    destroy=extend_schema(summary="Revoke an invitation: its link stops working (it stays listed, as revoked)"),
+)
+class InvitationViewSet(_ListRetrieveViewSet):
+    """Invitations are made with POST members/. Owners and administrators only."""
+
+    queryset = Invitation.objects.all()
+    serializer_class = InvitationSerializer
+    permission = Perm.MANAGE_MEMBERS
+    write_permission = Perm.MANAGE_MEMBERS
+
+    def get_queryset(self):
+        return invitation_list()
+
+    def destroy(self, request, *args, **kwargs):
+        services.invitation_revoke(invitation=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

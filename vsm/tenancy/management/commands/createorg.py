@@ -9,6 +9,10 @@ from vsm.tenancy.services import organization_create
 
 
 class Command(BaseCommand):
+    """The first owner becomes a member at once, without an invitation: an operator with shell
+    access to the server acts for the organization being founded, and a new organization has
+    nobody yet who could send one. Everyone after that joins by invitation."""
+
     help = "Create an organization, optionally with its first owner (created if the email is new)."
 
     def add_arguments(self, parser):

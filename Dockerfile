@@ -4,6 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=vsm.settings.production SLUICE_DATA_DIR=/app/.data
 
 WORKDIR /app
+COPY clients/sluice-cli ./clients/sluice-cli
 COPY pyproject.toml README.md ./
 COPY vsm ./vsm
 COPY environments ./environments
@@ -11,7 +12,9 @@ COPY releases ./releases
 COPY gates ./gates
 COPY integrations ./integrations
 COPY analytics ./analytics
-RUN pip install .
+# The server without the `demo` extra (the embedded PostgreSQL is for `make demo` and tests), and
+# the `sluice` CI client, so `docker compose run --rm web sluice check ...` works too.
+RUN pip install . ./clients/sluice-cli
 COPY manage.py ./
 COPY templates ./templates
 COPY static ./static

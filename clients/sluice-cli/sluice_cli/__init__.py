@@ -8,6 +8,6 @@ from importlib import metadata
 
 def cli_version() -> str:
     try:
-        return metadata.version("sluice")
+        return metadata.version("sluice-cli")
     except metadata.PackageNotFoundError:
         return "dev"

@@ -14,7 +14,10 @@ PORT ?= 8000
 $(STAMP): pyproject.toml $(CLI)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,demo]' -e ./$(CLI)
+	$(BIN)/pip install --quiet -e '.[dev,demo]'
+	# The client after the server: upgrading a venv from before the split uninstalls the old
+	# server's `sluice` script, which must not take the client's with it.
+	$(BIN)/pip install --quiet -e ./$(CLI)
 	touch $(STAMP)
 
 install: $(STAMP)

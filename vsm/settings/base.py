@@ -119,6 +119,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Hot statements (the deployment check) are prepared once per connection (vsm/prepared.py);
 # turn off behind a connection pooler in transaction mode.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+# The longest one SQL statement may run (milliseconds; 0: no bound) inside a request's organization
+# context (pages, API, webhooks) and inside a task's. PostgreSQL cancels a statement past it; the
+# request answers 503 (vsm.tenancy.context, docs/architecture.md "Statement timeouts").
+DATABASE_STATEMENT_TIMEOUT_MS = int(env("DATABASE_STATEMENT_TIMEOUT_MS", "15000"))
+TASK_STATEMENT_TIMEOUT_MS = int(env("TASK_STATEMENT_TIMEOUT_MS", "600000"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
@@ -191,6 +196,10 @@ if OIDC_ENABLED:
 # --- Environments ---------------------------------------------------------------------------
 # The longest a CI job may hold an environment lease before it must renew it.
 ENVIRONMENT_LEASE_MAX_SECONDS = int(env("ENVIRONMENT_LEASE_MAX_SECONDS", "14400"))
+
+# --- Analytics ------------------------------------------------------------------------------
+# The longest window (days) a metric, page or drill-down may ask for: two calendar years.
+ANALYTICS_MAX_WINDOW_DAYS = int(env("ANALYTICS_MAX_WINDOW_DAYS", "731"))
 
 # --- Email, notifications -------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,7 +1,7 @@
 """The stored flow instants of every work item (analytics.WorkItemFlow), kept by PostgreSQL.
 
 Triggers on the work item and transition tables (installed by migration
-0003_work_item_flow) call ``analytics_work_item_flow_refresh`` with the ids of the items a
+0004_work_item_flow_triggers) call ``analytics_work_item_flow_refresh`` with the ids of the items a
 statement touched, once per statement, whatever wrote it: ingest, the mapping's re-application,
 an ORM save. The function recomputes those items' rows with the rules of analytics.flow_scope
 (first entry into an in-progress status, the three instants built from it) and writes only the

@@ -3,17 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from analytics.flow_store import INSTALL, UNINSTALL, work_item_flows_rebuild
-from vsm.tenancy.context import tenant_context
-
-
-def fill_existing(apps, schema_editor):
-    # The work item tables are under row-level security: each organization's rows, in its context.
-    organizations = apps.get_model("tenancy", "Organization").objects.values_list("pk", flat=True)
-    for org_id in organizations:
-        with tenant_context(org_id):
-            work_item_flows_rebuild()
-
 
 class Migration(migrations.Migration):
 
@@ -39,6 +28,4 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['organization', 'done_at'], name='workitemflow_done'), models.Index(fields=['organization', 'load_start_at'], name='workitemflow_load_start')],
             },
         ),
-        migrations.RunSQL(INSTALL, UNINSTALL),
-        migrations.RunPython(fill_existing, migrations.RunPython.noop),
     ]

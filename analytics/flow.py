@@ -7,6 +7,7 @@ Every number is aggregated by PostgreSQL over the work items of the query's scop
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from itertools import accumulate
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -62,22 +63,32 @@ def _velocity_and_distribution(query, start: datetime, end: datetime) -> tuple[d
 
 def flow_load(query, start: datetime, end: datetime, now: datetime | None = None) -> dict:
     """Items in progress (started, not done) at the end of each day of the window, and their
-    average over the days. One query: the day ends are unnested against the items."""
+    average over the days. One query, linear in the items: each item's run of counted day ends
+    is found by binary search among them (an item counts at a day end after its start and not
+    after its done time), and the runs are added up as +1/-1 steps."""
     moments = load_moments(query, now)
     if not moments:
         return {"average": None, "days": 0, "per_day": []}
     candidates = work_items(query).filter(Q(done_at__isnull=True) | Q(done_at__gte=start),
                                           load_start_at__isnull=False, load_start_at__lt=end)
-    items_sql, items_params = candidates.values("id", "load_start_at", "done_at").query.sql_with_params()
+    items_sql, items_params = candidates.values("load_start_at", "done_at").query.sql_with_params()
+    # width_bucket(x, ends) is how many day ends are at or before x.
     sql = f"""
-        WITH items AS ({items_sql})
-        SELECT moment, COUNT(items.id) FROM UNNEST(%s::timestamptz[]) AS moment
-        LEFT JOIN items ON items.load_start_at < moment AND (items.done_at IS NULL OR items.done_at >= moment)
-        GROUP BY moment ORDER BY moment
+        WITH runs AS (
+            SELECT width_bucket(items.load_start_at, %s::timestamptz[]) AS first,
+                   COALESCE(width_bucket(items.done_at, %s::timestamptz[]), %s) AS after
+            FROM ({items_sql}) items
+        )
+        SELECT step, SUM(change) FROM (
+            SELECT first AS step, 1 AS change FROM runs WHERE after > first
+            UNION ALL SELECT after, -1 FROM runs WHERE after > first
+        ) steps GROUP BY step
     """
+    ends = [moment for _day, moment in moments]
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*items_params, [moment for _day, moment in moments]))
-        counts = [count for _moment, count in cursor.fetchall()]
+        cursor.execute(sql, (ends, ends, len(ends), *items_params))
+        steps = dict(cursor.fetchall())
+    counts = list(accumulate(int(steps.get(position, 0)) for position in range(len(ends))))
     per_day = [{"date": day, "items": count} for (day, _moment), count in zip(moments, counts, strict=True)]
     return {"average": _round(sum(counts) / len(counts)), "days": len(counts), "per_day": per_day}
 

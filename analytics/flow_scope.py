@@ -9,16 +9,18 @@ flow metrics read (METRICS.md, flow metrics).
   history says nothing counts from its creation. Flow load reads this one.
 - ``done_at``: for items whose current status is done, the tracker's resolution time, else the
   last entry into a done status. Reopened items are not done.
+
+The three are computed by PostgreSQL when an item or its history is written and stored per item
+(analytics.WorkItemFlow, analytics.flow_store), not recomputed for every item on every read.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Aggregate, Case, F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce
+from django.db.models import Aggregate, F, FloatField, Func, Q, QuerySet
 
-from integrations.models import WorkItem, WorkItemTransition
+from integrations.models import WorkItem
 from integrations.normalized import FlowType, StatusCategory
 
 IN_PROGRESS = StatusCategory.IN_PROGRESS.value
@@ -38,11 +40,6 @@ def hours_between(start: str, end: str) -> Func:
     return Func(F(end) - F(start), template="EXTRACT(EPOCH FROM %(expressions)s) / 3600.0", output_field=FloatField())
 
 
-def _transition_at(category: str, *, last: bool = False) -> Subquery:
-    rows = WorkItemTransition.objects.filter(work_item=OuterRef("pk"), to_category=category)
-    return Subquery(rows.order_by("-at" if last else "at", "-id" if last else "id").values("at")[:1])
-
-
 def scope_filter(query) -> Q:
     """The query's value streams (the item's own, else its service's), services, teams (the
     service's) and flow types, each an OR inside and an AND between them."""
@@ -60,16 +57,13 @@ def scope_filter(query) -> Q:
 
 
 def work_items(query) -> QuerySet[WorkItem]:
-    """Every work item in the query's scope, annotated with start_at, load_start_at and done_at."""
+    """Every work item in the query's scope, annotated with first_in_progress, start_at,
+    load_start_at and done_at as stored for it (analytics.WorkItemFlow, kept by analytics.flow_store
+    with the rules above), so a window's items are found by index."""
     return (
         WorkItem.objects.filter(scope_filter(query))
-        .annotate(first_in_progress=_transition_at(IN_PROGRESS))
-        .annotate(
-            start_at=Coalesce(F("first_in_progress"), F("started_at"), F("created_at")),
-            load_start_at=Coalesce(F("first_in_progress"), F("started_at"), Case(
-                When(status_category=IN_PROGRESS, then=F("created_at")))),
-            done_at=Case(When(status_category=DONE, then=Coalesce(F("resolved_at"), _transition_at(DONE, last=True)))),
-        )
+        .annotate(first_in_progress=F("flow__first_in_progress"), start_at=F("flow__start_at"),
+                  load_start_at=F("flow__load_start_at"), done_at=F("flow__done_at"))
         .order_by()
     )
 

@@ -69,3 +69,25 @@ class ValueStreamStage(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkItemFlow(TenantScopedModel):
+    """The instants flow metrics and the value stream map read of one work item (analytics.flow_scope
+    says how each is found), stored so that a report reads the window's items by index instead of
+    recomputing every item of the organization from its status history. PostgreSQL keeps the row
+    in step with the work item and its transitions, in the transaction that writes them
+    (analytics.flow_store); the row is only ever rewritten when a value changes."""
+
+    work_item = models.OneToOneField("integrations.WorkItem", on_delete=models.CASCADE, related_name="flow")
+    first_in_progress = models.DateTimeField(null=True, blank=True,
+                                             help_text="the first entry into an in-progress status of the history")
+    start_at = models.DateTimeField(null=True, blank=True)
+    load_start_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "done_at"], name="workitemflow_done"),
+                   models.Index(fields=["organization", "load_start_at"], name="workitemflow_load_start")]
+
+    def __str__(self) -> str:
+        return f"flow of work item {self.work_item_id}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Model, Q
 from django.utils import timezone
 
@@ -15,9 +16,10 @@ from vsm.catalog.models import Service, Team, ValueStream
 from vsm.errors import InvalidInput
 
 DEFAULT_DAYS = 90
-MAX_DAYS = 3700  # ten years: a longer window is a typo, and a daily series of it is no chart
-# Dates outside these are typos too; the bounds keep "the day after `to`" and the dashboard's
-# previous window (up to MAX_DAYS earlier) inside what Python dates can hold.
+# The longest window is settings.ANALYTICS_MAX_WINDOW_DAYS (two years by default): what one
+# request may cost grows with its window. Dates outside these are typos; the bounds keep "the
+# day after `to`" and the dashboard's previous window (one window earlier) inside what Python
+# dates can hold.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 INTERVALS = ("day", "week", "month")
 SCOPES: tuple[tuple[str, type[Model]], ...] = (("value_stream", ValueStream), ("service", Service), ("team", Team))
@@ -125,7 +127,8 @@ def _ids(params: Mapping, name: str, model: type[Model]) -> tuple[int, ...]:
 
 def metric_query_parse(*, params: Mapping, org) -> MetricQuery:
     """Parse from, to, value_stream, service, team (repeatable; slug or id) and interval. Bad
-    input raises InvalidInput naming the parameter. Defaults: the 90 days ending today in the
+    input raises InvalidInput naming the parameter (a window longer than
+    ANALYTICS_MAX_WINDOW_DAYS names from and to). Defaults: the 90 days ending today in the
     organization's time zone."""
     tz = org.tzinfo
     today = timezone.now().astimezone(tz).date()
@@ -133,8 +136,11 @@ def metric_query_parse(*, params: Mapping, org) -> MetricQuery:
     window_from = _date(params, "from") or window_to - timedelta(days=DEFAULT_DAYS - 1)
     if window_from > window_to:
         raise InvalidInput.field("from", "from must not be after to.")
-    if (window_to - window_from).days + 1 > MAX_DAYS:
-        raise InvalidInput.field("from", f"The window may span at most {MAX_DAYS} days.")
+    longest = settings.ANALYTICS_MAX_WINDOW_DAYS
+    if (window_to - window_from).days + 1 > longest:
+        message = (f"The window from {window_from} to {window_to} spans {(window_to - window_from).days + 1} "
+                   f"days; it may span at most {longest}. Move from or to closer together.")
+        raise InvalidInput(message, fields={"from": [message], "to": [message]}, max_window_days=longest)
     interval = query_param(params, "interval")
     if interval is not None and interval not in INTERVALS:
         raise InvalidInput.field("interval", f"interval must be one of {', '.join(INTERVALS)}.")

@@ -49,14 +49,30 @@ def _event(column: str) -> str:
 
 
 _MEASURED = """
-WITH items AS ({items}),
+WITH named AS MATERIALIZED (
+    -- Each pull request that counts (open or merged) once per key it names: a hash join on the
+    -- key below, where matching every item against every pull request's array grew with both.
+    SELECT DISTINCT pr.id, named.key FROM {pull_request} pr CROSS JOIN LATERAL unnest(pr.work_item_keys) AS named(key)
+    WHERE pr.organization_id = %(org)s AND (pr.merged_at IS NOT NULL OR pr.closed_at IS NULL)
+),
+items AS MATERIALIZED (
+    -- Only the items that can be in the window: done in it (the stored done time, by index), or
+    -- named by a pull request whose merge commit first reached production in it.
+    SELECT * FROM ({items}) scoped
+    WHERE (scoped.done_at >= %(start)s AND scoped.done_at < %(end)s) OR scoped.key IN (
+        SELECT named.key FROM named JOIN {pull_request} pr ON pr.id = named.id
+        JOIN {commit} c ON c.organization_id = %(org)s AND c.service_id = pr.service_id
+             AND c.sha = pr.merge_commit_sha AND pr.merge_commit_sha <> ''
+        JOIN {deployment} prod ON prod.id = c.first_production_deployment_id
+        WHERE prod.organization_id = %(org)s AND prod.finished_at >= %(start)s AND prod.finished_at < %(end)s)
+),
 prs AS (
     SELECT i.id AS item_id, pr.opened_at, pr.first_review_at, pr.merged_at,
            test.started_at AS test_started, test.finished_at AS test_at,
            prod.started_at AS prod_started, prod.finished_at AS prod_at
     FROM items i
-    JOIN {pull_request} pr ON pr.organization_id = %(org)s AND i.key = ANY(pr.work_item_keys)
-         AND (pr.merged_at IS NOT NULL OR pr.closed_at IS NULL)
+    JOIN named ON named.key = i.key
+    JOIN {pull_request} pr ON pr.id = named.id
     LEFT JOIN {commit} c ON c.organization_id = %(org)s AND c.service_id = pr.service_id
          AND c.sha = pr.merge_commit_sha AND pr.merge_commit_sha <> ''
     LEFT JOIN LATERAL (

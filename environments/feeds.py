@@ -23,7 +23,7 @@ from icalendar import Calendar, Event
 from environments.models import Booking, Environment, Outage
 from environments.selectors import booking_list, environment_get, outage_list
 from vsm.catalog.models import Team
-from vsm.tenancy.context import tenant_context
+from vsm.tenancy.context import request_context
 from vsm.tenancy.selectors import organization_get
 
 PAST = timedelta(days=31)
@@ -102,7 +102,7 @@ class _FeedView(View):
         org = organization_get(slug=org_slug)
         if org is None:
             raise Http404
-        with tenant_context(org):
+        with request_context(org):
             subject = self.subject(**kwargs)
             if subject is None or not hmac.compare_digest(
                     feed_token, make_feed_token(kind=self.kind, org_id=org.pk, object_id=subject.pk)):

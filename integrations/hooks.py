@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from integrations.connectors.base import MAX_BODY_BYTES
 from integrations.models import Connection
 from integrations.services.webhooks import HookAnswer, hook_error, webhook_receive
-from vsm.tenancy.context import cross_tenant, tenant_context
+from vsm.tenancy.context import cross_tenant, request_context
 
 TOO_LARGE = hook_error(413, "payload_too_large", f"The body exceeds the limit of {MAX_BODY_BYTES} bytes.")
 
@@ -40,6 +40,6 @@ def receive(request, connection_id: int):
     raw_body = request.read(MAX_BODY_BYTES + 1)
     if len(raw_body) > MAX_BODY_BYTES:
         return _json(TOO_LARGE)
-    with tenant_context(connection.organization):
+    with request_context(connection.organization):
         return _json(webhook_receive(connection=connection, headers=dict(request.headers),
                                      query=request.GET.dict(), raw_body=raw_body))

@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 
 from environments.feeds import make_feed_token
 from releases.selectors import freeze_occurrences, release_calendar
-from vsm.tenancy.context import tenant_context
+from vsm.tenancy.context import request_context
 from vsm.tenancy.selectors import organization_get
 
 PAST = timedelta(days=31)
@@ -50,7 +50,7 @@ class ReleaseFeedView(View):
         if org is None or not hmac.compare_digest(feed_token, make_feed_token(kind=KIND, org_id=org.pk,
                                                                                object_id=org.pk)):
             raise Http404
-        with tenant_context(org):
+        with request_context(org):
             now = timezone.now()
             return self.render(org, start=now - PAST, end=now + FUTURE)
 

@@ -39,3 +39,14 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class StatementTimedOut(DomainError):
+    """PostgreSQL cancelled a statement that ran past the statement timeout (DATABASE_STATEMENT_TIMEOUT_MS)."""
+
+    status = 503
+    code = "query_timeout"
+
+    def __init__(self, message: str = "The query took too long; narrow the window or the scope and try again.",
+                 **kwargs: Any):
+        super().__init__(message, **kwargs)

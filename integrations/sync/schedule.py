@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integrations.connectors import PULL_CLIENTS
 from integrations.models import Connection, SyncRun
-from vsm.tenancy.context import cross_tenant, tenant_context
+from vsm.tenancy.context import cross_tenant, task_context
 from vsm.tenancy.models import Organization
 
 ACTIVE_RUNS = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
@@ -38,7 +38,7 @@ def connections_queue_due() -> int:
         org_ids = sorted(set(due.values_list("organization_id", flat=True)))
     queued = 0
     for org in Organization.objects.filter(pk__in=org_ids):
-        with tenant_context(org):
+        with task_context(org):
             for connection in _due(Connection.objects, SyncRun.objects, now):
                 connection_sync_request(connection=connection, actor=None, trigger=SyncRun.Trigger.SCHEDULE)
                 queued += 1

@@ -11,3 +11,4 @@ BUILDERS = {
         organization=org, value_stream=rows["catalog.valuestream"], name=f"{CANARY} stage"),
 }
 SAMPLES: dict = {}
+BUILDERS["analytics.workitemflow"] = lambda org, rows: f.work_item_flow(rows["integrations.workitem"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import factory
 
-from analytics.models import DoraDay, DoraRollupState, ValueStreamStage
+from analytics.models import DoraDay, DoraRollupState, ValueStreamStage, WorkItemFlow
 from tests.factories import ServiceFactory, TenantFactory, same_org
+from vsm.tenancy.context import tenant_context
 
 
 class DoraDayFactory(TenantFactory):
@@ -33,3 +34,9 @@ class ValueStreamStageFactory(TenantFactory):
     name = factory.Sequence(lambda n: f"Stage {n}")
     start_event = "pr_opened"
     end_event = "pr_merged"
+
+
+def work_item_flow(work_item):
+    """The stored flow row of `work_item`: PostgreSQL writes it with the item (analytics.flow_store)."""
+    with tenant_context(work_item.organization_id):
+        return WorkItemFlow.objects.get(work_item=work_item)

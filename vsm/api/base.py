@@ -11,7 +11,7 @@ from rest_framework import exceptions, mixins, viewsets
 from rest_framework.views import APIView
 
 from vsm.tenancy.actor import Actor
-from vsm.tenancy.context import tenant_context
+from vsm.tenancy.context import request_context
 from vsm.tenancy.roles import Perm
 from vsm.tenancy.selectors import membership_get, organization_get
 
@@ -35,7 +35,7 @@ class OrgAPIMixin:
         self._organization = organization_get(slug=kwargs.pop("org_slug", ""))
         if self._organization is None:
             return super().dispatch(request, *args, **kwargs)
-        with tenant_context(self._organization):
+        with request_context(self._organization):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()

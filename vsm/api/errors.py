@@ -13,7 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from vsm.errors import DomainError
+from vsm.errors import DomainError, StatementTimedOut
+from vsm.tenancy.context import statement_timed_out
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    if statement_timed_out(exc):
+        logger.warning("statement cancelled by its timeout: %s", context["request"].path)
+        exc = StatementTimedOut()
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields, exc.details), status=exc.status)
     if isinstance(exc, ValidationError):

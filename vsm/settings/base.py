@@ -119,6 +119,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Hot statements (the deployment check) are prepared once per connection (vsm/prepared.py);
 # turn off behind a connection pooler in transaction mode.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+# The longest one SQL statement may run (milliseconds; 0: no bound) inside a request's organization
+# context (pages, API, webhooks) and inside a task's. PostgreSQL cancels a statement past it; the
+# request answers 503 (vsm.tenancy.context, docs/architecture.md "Statement timeouts").
+DATABASE_STATEMENT_TIMEOUT_MS = int(env("DATABASE_STATEMENT_TIMEOUT_MS", "15000"))
+TASK_STATEMENT_TIMEOUT_MS = int(env("TASK_STATEMENT_TIMEOUT_MS", "600000"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
@@ -201,6 +206,10 @@ ENVIRONMENT_LEASE_MAX_SECONDS = int(env("ENVIRONMENT_LEASE_MAX_SECONDS", "14400"
 # A token never decides a booking or deployment request it made. Off (the default), it decides no
 # request any token made either: a CI job's request waits for a person.
 TOKENS_MAY_DECIDE_TOKEN_REQUESTS = env_bool("TOKENS_MAY_DECIDE_TOKEN_REQUESTS", False)
+
+# --- Analytics ------------------------------------------------------------------------------
+# The longest window (days) a metric, page or drill-down may ask for: two calendar years.
+ANALYTICS_MAX_WINDOW_DAYS = int(env("ANALYTICS_MAX_WINDOW_DAYS", "731"))
 
 # --- Email, notifications -------------------------------------------------------------------
 # Mail goes to the console (the log) until a mail server is named: a placeholder host would make

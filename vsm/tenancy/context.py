@@ -3,17 +3,24 @@
 `tenant_context(org)` sets a ContextVar (read by the scoped managers when SQL is compiled) and
 the PostgreSQL setting `sluice.org_id` (read by the row-level security policies). Every entry
 point (page view, API view, task, webhook, management command) goes through it.
+
+The same entry points bound how long one statement may run: `tenant_context(org,
+statement_timeout_ms=...)` sets PostgreSQL's `statement_timeout` with `sluice.org_id` (requests
+pass DATABASE_STATEMENT_TIMEOUT_MS, tasks TASK_STATEMENT_TIMEOUT_MS; without it the surrounding
+bound stays, and outside any the server's default applies). `statement_timed_out(exc)` tells a
+statement PostgreSQL cancelled from any other database error.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.backends.signals import connection_created
 
 if TYPE_CHECKING:
@@ -23,9 +30,12 @@ logger = logging.getLogger(__name__)
 
 _current_org_id: ContextVar[int | None] = ContextVar("sluice_org_id", default=None)
 _cross_tenant_reason: ContextVar[str | None] = ContextVar("sluice_cross_tenant_reason", default=None)
+# None: the server's own statement_timeout (what the role or database configures, else none).
+_statement_timeout_ms: ContextVar[int | None] = ContextVar("sluice_statement_timeout_ms", default=None)
 
 ORG_SETTING = "sluice.org_id"
 CROSS_TENANT_SETTING = "sluice.cross_tenant"
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement cancelled (by its timeout, mostly)
 
 
 class TenantContextMissing(RuntimeError):
@@ -54,13 +64,25 @@ def cross_tenant_reason() -> str | None:
     return _cross_tenant_reason.get()
 
 
+def statement_timed_out(exc: BaseException) -> bool:
+    """Whether `exc` is a database error for a statement PostgreSQL cancelled."""
+    cause = exc if isinstance(exc, DatabaseError) else None
+    while cause is not None and not hasattr(cause, "pgcode"):
+        cause = cause.__cause__
+    return getattr(cause, "pgcode", None) == QUERY_CANCELED
+
+
 def _apply_settings(conn) -> None:
     org_id = _current_org_id.get()
     reason = _cross_tenant_reason.get()
+    timeout = _statement_timeout_ms.get()
     with conn.cursor() as cursor:
+        # Back to the server's default when no bound is set (the subquery runs only then).
         cursor.execute(
-            "SELECT set_config(%s, %s, false), set_config(%s, %s, false)",
-            [ORG_SETTING, "" if org_id is None else str(org_id), CROSS_TENANT_SETTING, "on" if reason else ""],
+            "SELECT set_config(%s, %s, false), set_config(%s, %s, false), set_config('statement_timeout', "
+            "COALESCE(%s, (SELECT reset_val FROM pg_settings WHERE name = 'statement_timeout')), false)",
+            [ORG_SETTING, "" if org_id is None else str(org_id), CROSS_TENANT_SETTING, "on" if reason else "",
+             None if timeout is None else str(timeout)],
         )
 
 
@@ -74,19 +96,35 @@ connection_created.connect(_on_connection_created, dispatch_uid="sluice-tenant-s
 
 
 @contextmanager
-def tenant_context(org: Organization | int) -> Iterator[None]:
-    """Run the block as organization `org`; restores the previous context on exit."""
+def tenant_context(org: Organization | int, *, statement_timeout_ms: int | None = None) -> Iterator[None]:
+    """Run the block as organization `org`; restores the previous context on exit. With
+    `statement_timeout_ms` (0: none), PostgreSQL cancels any statement of the block that runs
+    longer; without it the surrounding bound stays."""
     org_id = org if isinstance(org, int) else org.pk
     if org_id is None:
         raise ValueError("tenant_context() needs a saved organization")
     token = _current_org_id.set(org_id)
+    timeout_token = None if statement_timeout_ms is None else _statement_timeout_ms.set(statement_timeout_ms)
     try:
         _apply_settings(connection)
         yield
     finally:
         _current_org_id.reset(token)
+        if timeout_token is not None:
+            _statement_timeout_ms.reset(timeout_token)
         if connection.connection is not None and not connection.needs_rollback:
             _apply_settings(connection)
+
+
+def request_context(org: Organization | int) -> AbstractContextManager[None]:
+    """tenant_context for a request (page, API, webhook, feed): statements bounded by
+    DATABASE_STATEMENT_TIMEOUT_MS."""
+    return tenant_context(org, statement_timeout_ms=settings.DATABASE_STATEMENT_TIMEOUT_MS)
+
+
+def task_context(org: Organization | int) -> AbstractContextManager[None]:
+    """tenant_context for a task: statements bounded by the longer TASK_STATEMENT_TIMEOUT_MS."""
+    return tenant_context(org, statement_timeout_ms=settings.TASK_STATEMENT_TIMEOUT_MS)
 
 
 @contextmanager

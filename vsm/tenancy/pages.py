@@ -4,19 +4,24 @@ and answers 404 to anyone who is not a member, exactly as for an organization th
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from vsm.errors import DomainError
+from vsm.errors import DomainError, StatementTimedOut
 from vsm.tenancy.actor import Actor
-from vsm.tenancy.context import tenant_context
+from vsm.tenancy.context import request_context, statement_timed_out
 from vsm.tenancy.roles import Perm
 from vsm.tenancy.selectors import membership_get, organization_get
+
+logger = logging.getLogger(__name__)
 
 
 class OrgPageMixin(LoginRequiredMixin):
@@ -32,7 +37,7 @@ class OrgPageMixin(LoginRequiredMixin):
         org = organization_get(slug=kwargs.pop("org_slug"))
         if org is None:
             raise Http404("No such organization.")
-        with tenant_context(org):
+        with request_context(org):
             membership = membership_get(user=request.user)
             if membership is None:
                 raise Http404("No such organization.")
@@ -44,10 +49,17 @@ class OrgPageMixin(LoginRequiredMixin):
                 raise PermissionDenied("Your role does not allow this.")
             # Times are shown, and form input is read, in the viewer's zone (else the organization's).
             with timezone.override(request.user.tzinfo or org.tzinfo):
-                response = super().dispatch(request, *args, **kwargs)
-                # Templates must render while the tenant context (and the zone) is still in force.
-                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                    response.render()
+                try:
+                    response = super().dispatch(request, *args, **kwargs)
+                    # Templates must render while the tenant context (and the zone) is still in force.
+                    if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                        response.render()
+                except DatabaseError as error:
+                    if not statement_timed_out(error):
+                        raise
+                    logger.warning("statement cancelled by its timeout: %s", request.path)
+                    response = render(request, "statement_timeout.html", {"message": StatementTimedOut().message},
+                                      status=StatementTimedOut.status)
             return response
 
     @property

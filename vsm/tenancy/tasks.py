@@ -15,7 +15,7 @@ from collections.abc import Callable
 from celery import shared_task
 from django.db import transaction
 
-from vsm.tenancy.context import tenant_context
+from vsm.tenancy.context import task_context
 from vsm.tenancy.models import Organization
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def tenant_task(*task_args, **task_options) -> Callable:
             if org is None:
                 logger.warning("task for a missing organization skipped", extra={"task": func.__name__})
                 return None
-            with tenant_context(org):
+            with task_context(org):
                 return func(**ids)
 
         return shared_task(name=f"{func.__module__}.{func.__name__}", **task_options)(run)

@@ -157,7 +157,7 @@ def test_the_webhook_list_is_paginated_in_a_fixed_number_of_queries(client_a, or
 @pytest.mark.parametrize(("answers", "outcome"), [
     ([], "Test message delivered to"),
     ([404], "failed: HTTP 404"),
-    ([503], "failed: HTTP 503 after 1 attempt(s)"),
+    ([503], "failed: HTTP 503 Service Unavailable after 1 attempt(s)"),
 ])
 def test_sending_a_test_message(client_a, org_a, in_org, chat_server, answers, outcome):
     webhook = ChatWebhookFactory(organization=org_a, name="#ops", url=chat_server.url())

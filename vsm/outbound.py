@@ -82,9 +82,11 @@ class _CheckedBackend(httpcore.SyncBackend):
         raise error
 
 
-def scheme_refusal(url: httpx.URL) -> str | None:
+def scheme_refusal(url: str | httpx.URL) -> str | None:
     """Why ``url``'s scheme may not be used (None when it may): https always, http only to the
-    hosts in OUTBOUND_HTTP_ALLOWED_HOSTS."""
+    hosts in OUTBOUND_HTTP_ALLOWED_HOSTS. Services ask it when a URL is saved, the transport
+    when it is sent to."""
+    url = httpx.URL(url)
     if url.scheme == "https" or (url.scheme == "http" and _listed(url.host, "OUTBOUND_HTTP_ALLOWED_HOSTS")):
         return None
     return (f"{url.scheme}:// to {url.host} is refused: Sluice sends only https unless the operator lists the "

@@ -13,7 +13,6 @@ import secrets as random_secrets
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -75,7 +74,7 @@ def _checked_base_url(base_url: str) -> str:
         URLValidator(schemes=["http", "https"])(base_url)
     except ValidationError:
         raise InvalidInput.field("base_url", "Give the API root as an https:// URL.") from None
-    if refusal := outbound.scheme_refusal(httpx.URL(base_url)):
+    if refusal := outbound.scheme_refusal(base_url):
         raise InvalidInput.field("base_url", refusal)
     return base_url
 

@@ -9,17 +9,14 @@ import httpx
 import pytest
 
 from integrations.connectors.http import HttpClient, PermanentHTTPError
-from tests.integrations.support import ReplayServer, Reply
+from tests.integrations.support import ReplayServer, Reply, serving
 from vsm import outbound
 
 
 @pytest.fixture
 def server():
-    replay = ReplayServer()
-    replay.thread.start()
-    yield replay
-    replay.httpd.shutdown()
-    replay.httpd.server_close()
+    with serving(ReplayServer()) as replay:
+        yield replay
 
 
 @pytest.fixture
@@ -104,9 +101,7 @@ def test_the_name_is_resolved_once_and_the_checked_address_is_the_one_connected_
 
 
 def test_redirects_are_not_followed_to_a_refused_address(server, nothing_allowed):
-    target = ReplayServer()
-    target.thread.start()
-    try:
+    with serving(ReplayServer()) as target:
         nothing_allowed.OUTBOUND_ALLOWED_HOSTS = nothing_allowed.OUTBOUND_HTTP_ALLOWED_HOSTS = ["127.0.0.1"]
         inside = f"http://localhost:{target.httpd.server_address[1]}/latest/meta-data/"
         server.route("/x", Reply(302, headers={"Location": inside}))
@@ -115,9 +110,6 @@ def test_redirects_are_not_followed_to_a_refused_address(server, nothing_allowed
         with pytest.raises(PermanentHTTPError, match="HTTP 302 Found \\(redirects are not followed\\)"):
             HttpClient(server.url, max_attempts=1).get_json("/x")
         assert target.seen == []
-    finally:
-        target.httpd.shutdown()
-        target.httpd.server_close()
 
 
 def test_an_error_answer_reports_its_status_and_never_its_body(server):
@@ -130,16 +122,11 @@ def test_an_error_answer_reports_its_status_and_never_its_body(server):
 
 
 def test_a_next_page_link_to_another_origin_is_not_followed_with_the_credentials(server):
-    other = ReplayServer()
-    other.thread.start()
-    try:
+    with serving(ReplayServer()) as other:
         http = HttpClient(server.url, headers={"Authorization": "Bearer tok"}, secrets=["tok"], max_attempts=1)
         with pytest.raises(PermanentHTTPError, match="where the credentials belong"):
             http.get_json(f"{other.url}/page/2")
         assert other.seen == []
-    finally:
-        other.httpd.shutdown()
-        other.httpd.server_close()
 
 
 def test_every_client_has_a_timeout():

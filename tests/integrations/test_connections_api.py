@@ -7,7 +7,7 @@ import pytest
 
 from integrations.models import Connection, WorkItem
 from tests.integrations.factories import ConnectionFactory, SyncRunFactory, WebhookDeliveryFactory, WorkItemFactory
-from tests.integrations.support import ReplayServer
+from tests.integrations.support import ReplayServer, serving
 from tests.integrations.sync_support import SOURCES
 from vsm.audit.models import AuditEvent
 from vsm.tenancy.roles import Role
@@ -139,11 +139,8 @@ def test_test_connection_says_whether_the_source_answers(api_owner_a, org_a, in_
 @pytest.fixture
 def elsewhere():
     """A second server: the address someone moves a connection to."""
-    replay = ReplayServer()
-    replay.thread.start()
-    yield replay
-    replay.httpd.shutdown()
-    replay.httpd.server_close()
+    with serving(ReplayServer()) as replay:
+        yield replay
 
 
 def test_moving_the_api_root_needs_the_credentials_again(api_owner_a, org_a, in_org, server, elsewhere):

@@ -42,8 +42,9 @@ def _listed(host: str, setting: str) -> bool:
     return any(host == entry.strip("[]").lower().rstrip(".") for entry in getattr(settings, setting))
 
 
-def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why Sluice may not connect to ``address`` (None when it is a public address)."""
+def _refusal(text: str) -> str | None:
+    """Why Sluice may not connect to the address ``text`` (None when it is a public address)."""
+    address = ipaddress.ip_address(text.split("%")[0])  # without an IPv6 zone
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     for kind in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
@@ -68,11 +69,11 @@ class _CheckedBackend(httpcore.SyncBackend):
         if _listed(host, "OUTBOUND_ALLOWED_HOSTS"):
             return super().connect_tcp(host, port, timeout, local_address, socket_options)
         addresses = _resolve(host, port)
-        public = [a for a in addresses if _refusal(ipaddress.ip_address(a.split("%")[0])) is None]
+        public = [a for a in addresses if _refusal(a) is None]
         if not public:
-            reason = _refusal(ipaddress.ip_address(addresses[0].split("%")[0]))
-            raise OutboundRefused(f"{host} is {reason}; Sluice does not call such addresses unless the "
-                                  "operator lists the host in OUTBOUND_ALLOWED_HOSTS")
+            verb = "is" if host in addresses else "resolves to"
+            raise OutboundRefused(f"{host} {verb} {_refusal(addresses[0])}; Sluice does not call such addresses "
+                                  "unless the operator lists the host in OUTBOUND_ALLOWED_HOSTS")
         error: Exception | None = None
         for address in public:
             try:

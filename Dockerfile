@@ -25,4 +25,5 @@ RUN SECRET_KEY=build DATABASE_URL=postgresql://build@localhost/build FIELD_ENCRY
 RUN useradd --system --home /app sluice && chown -R sluice /app
 USER sluice
 EXPOSE 8000
-CMD ["gunicorn", "vsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "vsm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", \
+     "--logger-class", "vsm.logredact.GunicornLogger"]

@@ -1,6 +1,7 @@
-"""The HTTP side of the pull connectors: one small httpx wrapper with timeouts, bounded retries
+"""The HTTP side of the pull connectors: one small wrapper of the guarded outbound client
+(vsm/outbound.py: https, public addresses, no redirects, timeouts) with bounded retries
 (exponential backoff with jitter on 429, 5xx, timeouts and connection errors, honouring
-Retry-After) and errors that never carry a credential.
+Retry-After) and errors that never carry a credential nor the far end's body.
 
 Credentials are handed in by the caller (the connection decrypts them) and live only in the
 request headers; every message this module logs or raises is passed through :func:`redact` with
@@ -30,11 +31,11 @@ from tenacity import (
 )
 
 from integrations.connectors.base import PayloadError
+from vsm import outbound
 
 logger = logging.getLogger("integrations.connectors")
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 class Page(NamedTuple):
@@ -99,7 +100,8 @@ class AuthError(ConnectorHTTPError):
 
 
 class PermanentHTTPError(ConnectorHTTPError):
-    """Any other 4xx: retrying the same request cannot help."""
+    """Any other 4xx, a redirect, or a request the outbound guard refused: retrying the same
+    request cannot help."""
 
 
 class RetriesExhausted(ConnectorHTTPError):
@@ -126,11 +128,13 @@ def parse_retry_after(value: str | None, *, now: Callable[[], datetime] = lambda
 
 class HttpClient:
     """GET JSON from one source. ``sleep`` is injectable so tests can observe backoff without
-    waiting; ``max_wait`` bounds any single wait, including a server's Retry-After."""
+    waiting; ``max_wait`` bounds any single wait, including a server's Retry-After. An absolute
+    URL (a next-page link the source answered) must be on the base URL's scheme, host and port:
+    the credentials go nowhere else."""
 
     def __init__(self, base_url: str, *, headers: dict[str, str] | None = None, secrets: Iterable[str] = (),
-                 timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, max_attempts: int = 5, max_wait: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, transport: httpx.BaseTransport | None = None):
+                 timeout: httpx.Timeout | float = outbound.DEFAULT_TIMEOUT, max_attempts: int = 5,
+                 max_wait: float = 60.0, sleep: Callable[[float], None] = time.sleep):
         self.base_url = base_url.rstrip("/")
         self._secrets = tuple(secrets)
         self._max_attempts = max_attempts
@@ -138,10 +142,8 @@ class HttpClient:
         self._sleep = sleep
         # 0.5 s, 1 s, 2 s, ... plus up to 1 s of jitter so many workers do not retry in step.
         self._backoff = wait_exponential(multiplier=0.5, max=max_wait) + wait_random(0, 1)
-        self._client = httpx.Client(
-            base_url=self.base_url, headers={"Accept": "application/json", **(headers or {})},
-            timeout=timeout, transport=transport, follow_redirects=False,
-        )
+        self._client = outbound.client(base_url=self.base_url, timeout=timeout,
+                                       headers={"Accept": "application/json", **(headers or {})})
 
     def close(self) -> None:
         self._client.close()
@@ -187,8 +189,13 @@ class HttpClient:
 
     def _get_once(self, url: str, params: dict[str, Any] | None) -> httpx.Response:
         started = time.monotonic()
+        if "://" in url and outbound.origin(url) != outbound.origin(self.base_url):
+            raise PermanentHTTPError(self._say(f"GET {url}: refused: not on {self.base_url}, where the "
+                                               "credentials belong"))
         try:
             response = self._client.get(url, params=params)
+        except outbound.OutboundRefused as exc:
+            raise PermanentHTTPError(self._say(f"GET {self._target(url)}: refused: {exc}")) from None
         except httpx.TimeoutException:
             raise _Transient(self._say(f"GET {self._target(url)}: timed out")) from None
         except httpx.TransportError as exc:
@@ -196,10 +203,9 @@ class HttpClient:
         target = response.request.url
         logger.debug(self._say(f"GET {target} -> {response.status_code} in {time.monotonic() - started:.3f}s"))
         status = response.status_code
-        if status < 400:
+        if status < 300:
             return response
-        # A few bytes of the body help an admin; servers sometimes echo the request, so redact it.
-        detail = self._say(f"GET {target}: HTTP {status}: {self._say(response.text)[:200].strip()}")
+        detail = self._say(f"GET {target}: {outbound.status_text(status)}")
         if status in RETRYABLE_STATUSES:
             raise _Transient(detail, status=status, retry_after=parse_retry_after(response.headers.get("Retry-After")))
         if status in (401, 403):

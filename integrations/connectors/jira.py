@@ -6,9 +6,11 @@ Webhook authentication, decided here:
 
 - Jira Cloud admin webhooks registered with a secret sign the raw body:
   ``X-Hub-Signature: sha256=<HMAC-SHA256>``. When that header is present it is verified.
-- Jira Server/Data Center webhooks cannot sign or add headers, so the secret travels in the
-  webhook URL: ``/hooks/<connection-id>/?secret=<webhook secret>``, compared in constant time.
-  (Use HTTPS; the delivery log must not store the query string.)
+- ``X-Sluice-Token: <webhook secret>`` (as for ServiceNow), for whatever can set a header: Jira
+  Automation's "send web request", or a proxy in front of Jira. Compared in constant time.
+- Jira Server/Data Center webhooks cannot sign or add headers, so for them the secret may travel
+  in the webhook URL: ``/hooks/<connection-id>/?secret=<webhook secret>``. (Use HTTPS; the
+  delivery log does not store the query string and the log lines redact it, see vsm/logredact.py.)
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from integrations.normalized import NormalizedTransition, NormalizedWorkItem, Pa
 
 SOURCE = Source.JIRA
 SIGNATURE_HEADER = "X-Hub-Signature"
+TOKEN_HEADER = "X-Sluice-Token"
 SECRET_PARAM = "secret"
 EVENTS = ("jira:issue_created", "jira:issue_updated")
 FIELDS = ("summary", "status", "issuetype", "priority", "created", "updated", "resolutiondate", "project",
@@ -51,11 +54,14 @@ def event_name(headers: MappingABC[str, str], body: dict[str, Any]) -> str:
 def verify_webhook(headers: MappingABC[str, str], raw_body: bytes, secret: str,
                    query: MappingABC[str, str] | None = None) -> None:
     signature = header(headers, SIGNATURE_HEADER)
+    token = header(headers, TOKEN_HEADER)
     if signature:
         verify_hmac_sha256(signature, secret=secret, body=raw_body, header_name=SIGNATURE_HEADER)
+    elif token is not None:
+        verify_token(token, secret=secret, what=f"{TOKEN_HEADER} header")
     else:
         verify_token((query or {}).get(SECRET_PARAM), secret=secret,
-                     what=f"{SIGNATURE_HEADER} header or {SECRET_PARAM!r} query parameter")
+                     what=f"{SIGNATURE_HEADER} header, {TOKEN_HEADER} header or {SECRET_PARAM!r} query parameter")
 
 
 def parse_webhook(event: str, headers: MappingABC[str, str], body: dict[str, Any], *,

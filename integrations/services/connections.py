@@ -13,6 +13,8 @@ import secrets as random_secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from integrations.connectors import WEBHOOKS
@@ -21,7 +23,8 @@ from integrations.models import Connection, ConnectionKind, SyncRun
 from integrations.services._nul import nul_at
 from integrations.services.mapping_reapply import mapping_reapply
 from integrations.sync.credentials import credentials_text
-from integrations.sync.plans import options_validate, pulls
+from integrations.sync.plans import base_url_of, options_validate, pulls
+from vsm import outbound
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
@@ -47,6 +50,8 @@ def _checked(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     for name in ("options", "mapping"):
         if nul_at(values.get(name), name):
             raise InvalidInput.field(name, f"{name} must not contain a NUL character (\\u0000).")
+    if values.get("base_url"):
+        values["base_url"] = _checked_base_url(values["base_url"])
     if "name" in values:
         values["name"] = (values["name"] or "").strip()
         if not values["name"]:
@@ -61,6 +66,28 @@ def _checked(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     if values.get("sync_enabled") and not pulls(kind):
         raise InvalidInput.field("sync_enabled", "This kind of connection only receives webhooks; it cannot pull.")
     return values
+
+
+def _checked_base_url(base_url: str) -> str:
+    base_url = base_url.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(base_url)
+    except ValidationError:
+        raise InvalidInput.field("base_url", "Give the API root as an https:// URL.") from None
+    if refusal := outbound.scheme_refusal(base_url):
+        raise InvalidInput.field("base_url", refusal)
+    return base_url
+
+
+def _moves_credentials(connection: Connection, base_url: str) -> bool:
+    """Whether the stored credentials would now be sent to another scheme, host or port (an
+    emptied API root sends them nowhere; the next one set must come with credentials again)."""
+    def origin(url: str):
+        root = base_url_of(connection.kind, url)
+        return outbound.origin(root) if root else None
+
+    new = origin(base_url)
+    return connection.has_credentials and new is not None and new != origin(connection.base_url)
 
 
 def _save(connection: Connection, fields: list[str] | None = None) -> None:
@@ -82,9 +109,9 @@ def connection_create(*, actor: Actor, kind: str, name: str, base_url: str = "",
     _require(actor)
     if kind not in ConnectionKind.values:
         raise InvalidInput.field("kind", f"kind must be one of {', '.join(ConnectionKind.values)}")
-    values = _checked(kind, {"name": name, "options": options, "mapping": mapping, "sync_enabled": sync_enabled,
-                             "sync_interval_minutes": sync_interval_minutes})
-    connection = Connection(kind=kind, base_url=base_url, writeback_enabled=writeback_enabled, **values)
+    values = _checked(kind, {"name": name, "base_url": base_url, "options": options, "mapping": mapping,
+                             "sync_enabled": sync_enabled, "sync_interval_minutes": sync_interval_minutes})
+    connection = Connection(kind=kind, writeback_enabled=writeback_enabled, **values)
     revealed = None
     if webhook_secret:
         connection.webhook_secret = webhook_secret
@@ -110,13 +137,21 @@ def connection_update(*, actor: Actor, connection: Connection, webhook_secret: s
                       **changes: Any) -> Connection:
     """Change the settings named in ``changes`` (any of name, base_url, options, mapping,
     sync_enabled, sync_interval_minutes, writeback_enabled). A secret left None is kept; an empty
-    one is removed. A changed mapping is re-applied to the connection's stored records."""
+    one is removed. A changed mapping is re-applied to the connection's stored records.
+
+    Stored credentials are bound to the API root's scheme, host and port: a ``base_url`` that
+    changes any of them must come with ``credentials`` (new ones, or the same ones typed again),
+    so whoever may edit a connection cannot send its token to an address of their choosing."""
     _require(actor)
     if unknown := set(changes) - set(_SETTINGS):
         raise InvalidInput(f"unknown settings: {', '.join(sorted(unknown))}")
     if not connection.is_active:
         raise Conflict("This connection is archived; it cannot be changed.")
     values = _checked(connection.kind, dict(changes))
+    if "base_url" in values and credentials is None and _moves_credentials(connection, values["base_url"]):
+        raise InvalidInput.field("credentials", "The API root moves to another scheme, host or port: enter "
+                                                "the credentials again with it (the stored ones stay bound to the "
+                                                "old address).")
     before = snapshot(connection)
     for field, value in values.items():
         setattr(connection, field, value)

@@ -11,20 +11,19 @@ from typing import Any
 
 import httpx
 
-from integrations.connectors.http import DEFAULT_TIMEOUT, AuthError, ConnectorHTTPError, redact
+from integrations.connectors.http import AuthError, ConnectorHTTPError, redact
 from integrations.models import Connection
 from integrations.sync.credentials import credentials_of
 from integrations.sync.plans import base_url_of
+from vsm import outbound
 
 
 class ToolWriter:
-    def __init__(self, connection: Connection, *, transport: httpx.BaseTransport | None = None):
+    def __init__(self, connection: Connection):
         credentials = credentials_of(connection.credentials)
         self._secrets = credentials.secrets()
-        self._client = httpx.Client(
-            base_url=base_url_of(connection.kind, connection.base_url), timeout=DEFAULT_TIMEOUT,
-            headers={"Accept": "application/json", **credentials.authorization()}, transport=transport,
-            follow_redirects=False)
+        self._client = outbound.client(base_url=base_url_of(connection.kind, connection.base_url),
+                                       headers={"Accept": "application/json", **credentials.authorization()})
 
     def close(self) -> None:
         self._client.close()
@@ -35,11 +34,12 @@ class ToolWriter:
         target = f"{self._client.base_url}{path}"
         try:
             response = self._client.request(method, path, json=body)
+        except outbound.OutboundRefused as exc:
+            raise ConnectorHTTPError(redact(f"{method} {target}: refused: {exc}", self._secrets)) from None
         except httpx.HTTPError as exc:
             raise ConnectorHTTPError(redact(f"{method} {target}: {type(exc).__name__}", self._secrets)) from None
-        if response.status_code >= 400:
-            detail = redact(f"{method} {target}: HTTP {response.status_code}: {response.text[:200].strip()}",
-                            self._secrets)
+        if not response.is_success:
+            detail = redact(f"{method} {target}: {outbound.status_text(response.status_code)}", self._secrets)
             error = AuthError if response.status_code in (401, 403) else ConnectorHTTPError
             raise error(detail, status=response.status_code)
         try:

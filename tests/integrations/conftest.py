@@ -7,16 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from integrations import derivation
-from tests.integrations.support import ReplayServer, Sleeps
+from tests.integrations.support import ReplayServer, Sleeps, serving
 
 
 @pytest.fixture
 def server() -> Iterator[ReplayServer]:
-    replay = ReplayServer()
-    replay.thread.start()
-    yield replay
-    replay.httpd.shutdown()
-    replay.httpd.server_close()
+    with serving(ReplayServer()) as replay:
+        yield replay
 
 
 @pytest.fixture

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -110,6 +111,20 @@ class ReplayServer:
 
     def hits(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path]
+
+
+Served = TypeVar("Served")
+
+
+@contextmanager
+def serving(server: Served) -> Iterator[Served]:
+    """Run a local server (anything with an ``httpd`` and its ``thread``) for the length of the block."""
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
 
 
 class Sleeps(list):

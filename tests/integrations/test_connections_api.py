@@ -7,6 +7,7 @@ import pytest
 
 from integrations.models import Connection, WorkItem
 from tests.integrations.factories import ConnectionFactory, SyncRunFactory, WebhookDeliveryFactory, WorkItemFactory
+from tests.integrations.support import ReplayServer, serving
 from tests.integrations.sync_support import SOURCES
 from vsm.audit.models import AuditEvent
 from vsm.tenancy.roles import Role
@@ -133,6 +134,55 @@ def test_test_connection_says_whether_the_source_answers(api_owner_a, org_a, in_
     assert api_owner_a.post(f"{URL}connections/{good.pk}/test/").json()["ok"] is True
     answer = api_owner_a.post(f"{URL}connections/{bad.pk}/test/").json()
     assert answer["ok"] is False and "HTTP 404" in answer["message"] and "secret-pat" not in answer["message"]
+
+
+@pytest.fixture
+def elsewhere():
+    """A second server: the address someone moves a connection to."""
+    with serving(ReplayServer()) as replay:
+        yield replay
+
+
+def test_moving_the_api_root_needs_the_credentials_again(api_owner_a, org_a, in_org, server, elsewhere):
+    for replay in (server, elsewhere):
+        replay.route("/rest/api/2/myself", {"name": "sync-bot"})
+    with in_org(org_a):
+        connection = ConnectionFactory(organization=org_a, kind="jira", base_url=server.url,
+                                       credentials="stored-pat-1")
+    path = f"{URL}connections/{connection.pk}/"
+
+    moved = api_owner_a.patch(path, {"base_url": f"{elsewhere.url}/jira"}, format="json")
+    assert moved.status_code == 400 and list(moved.json()["error"]["fields"]) == ["credentials"]
+    assert api_owner_a.post(f"{path}test/").json()["ok"] is True  # still the old address, still its token
+    assert elsewhere.seen == [] and server.seen[-1].headers["Authorization"] == "Bearer stored-pat-1"
+    # Another path on the same scheme, host and port keeps the credentials.
+    assert api_owner_a.patch(path, {"base_url": f"{server.url}/"}, format="json").status_code == 200
+
+    moved = api_owner_a.patch(path, {"base_url": elsewhere.url, "credentials": "new-pat-2"}, format="json")
+    assert moved.status_code == 200
+    assert api_owner_a.post(f"{path}test/").json()["ok"] is True
+    assert [s.headers["Authorization"] for s in elsewhere.seen] == ["Bearer new-pat-2"]
+
+
+def test_an_api_root_over_plain_http_needs_the_operators_consent(api_owner_a, settings):
+    settings.OUTBOUND_HTTP_ALLOWED_HOSTS = ["jira.intranet.example"]
+    body = {**JIRA, "base_url": "http://jira.example.com"}
+    refused = api_owner_a.post(f"{URL}connections/", body, format="json")
+    assert refused.status_code == 400
+    assert "OUTBOUND_HTTP_ALLOWED_HOSTS" in refused.json()["error"]["fields"]["base_url"][0]
+    listed = api_owner_a.post(f"{URL}connections/", {**body, "base_url": "http://jira.intranet.example"}, format="json")
+    assert listed.status_code == 201
+
+
+def test_test_connection_to_an_internal_address_is_refused(api_owner_a, org_a, in_org, server, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    server.route("/rest/api/2/myself", {"name": "sync-bot"})
+    with in_org(org_a):
+        connection = ConnectionFactory(organization=org_a, kind="jira", base_url=server.url,
+                                       credentials="stored-pat-1")
+    answer = api_owner_a.post(f"{URL}connections/{connection.pk}/test/").json()
+    assert answer["ok"] is False and "127.0.0.1 is a loopback address" in answer["message"]
+    assert server.seen == []
 
 
 @pytest.mark.parametrize("role", [Role.ENGINEER, Role.RELEASE_MANAGER, Role.VIEWER])

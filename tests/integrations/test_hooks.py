@@ -3,7 +3,11 @@ a valid signature: the rows it stores, replays that change nothing, and every re
 
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
+from django.utils.module_loading import import_string
 
 from integrations.models import (
     ChangeRequest,
@@ -156,17 +160,48 @@ def test_a_servicenow_incident_links_to_known_service_and_change(client, org_a, 
             "INC0010042", "resolved", 2, "payments-api")
 
 
-@pytest.mark.parametrize("signature", ["query-secret", "hmac-header"])
-def test_jira_accepts_either_of_its_secrets(client, org_a, in_org, connections, signature):
+@pytest.mark.parametrize("signature", ["query-secret", "hmac-header", "token-header"])
+def test_jira_accepts_any_of_its_secrets(client, org_a, in_org, connections, signature):
     from integrations.connectors.base import hmac_sha256_hex
 
     raw = fixture_bytes("jira/webhook.cloud.issue_updated.status-changed.json")
+    hook = f"/hooks/{connections['jira'].pk}/"
     if signature == "query-secret":
         response = post(client, connections["jira"], "jira", "webhook", raw)
-    else:
-        response = client.post(f"/hooks/{connections['jira'].pk}/", data=raw, content_type="application/json",
+    elif signature == "hmac-header":
+        response = client.post(hook, data=raw, content_type="application/json",
                                HTTP_X_HUB_SIGNATURE="sha256=" + hmac_sha256_hex(SECRET, raw))
-    assert response.status_code == 200
+    else:
+        response = client.post(hook, data=raw, content_type="application/json", HTTP_X_SLUICE_TOKEN=SECRET)
+    assert response.status_code == 200 and response.json()["status"] == "processed"
+    with in_org(org_a):
+        assert SECRET not in str(WebhookDelivery.objects.get().headers)
+
+
+def test_a_wrong_token_header_is_refused_even_with_the_right_query_secret(client, connections):
+    response = client.post(f"/hooks/{connections['jira'].pk}/?secret={SECRET}", data=b"{}",
+                           content_type="application/json", HTTP_X_SLUICE_TOKEN="guess")
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("secret", "body", "status"), [(SECRET, b"truncated", 400), ("guess-0123", b"{}", 401)])
+def test_the_query_secret_never_reaches_the_log_lines(client, connections, settings, secret, body, status):
+    """Django logs every 4xx with the request, whose repr is the full path and query string; the
+    project's JSON formatter (settings.LOGGING) writes it without the secret."""
+    json_format = settings.LOGGING["formatters"]["json"]
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    handler.setFormatter(import_string(json_format["()"])(fmt=json_format["fmt"]))
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        response = client.post(f"/hooks/{connections['jira'].pk}/?secret={secret}&x=1", data=body,
+                               content_type="application/json")
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == status
+    logged = lines.getvalue()
+    assert f"/hooks/{connections['jira'].pk}/?secret=***&x=1" in logged and secret not in logged
 
 
 @pytest.mark.parametrize("kind", ["github", "gitlab", "jira", "servicenow", "generic"])

@@ -221,8 +221,10 @@ def test_server_delivery_with_secret_in_url_passes():
 
 
 @pytest.mark.parametrize(("headers", "query", "message"), [
-    ({}, {}, "missing X-Hub-Signature header or 'secret' query parameter"),
+    ({}, {}, "missing X-Hub-Signature header, X-Sluice-Token header or 'secret' query parameter"),
     ({}, {"secret": "guess"}, "does not match"),
+    ({"X-Sluice-Token": "guess"}, {}, "X-Sluice-Token header does not match"),
+    ({"X-Sluice-Token": "guess"}, {"secret": SECRET}, "X-Sluice-Token header does not match"),
     ({"X-Hub-Signature": "sha256=00"}, {"secret": SECRET}, "X-Hub-Signature does not match"),
 ])
 def test_bad_or_missing_secret_is_refused(headers, query, message):

@@ -78,6 +78,20 @@ def test_editing_with_blank_secrets_keeps_them(client_a, org_a, in_org):
     assert connection.options == {"jql": "project = PAY"}
 
 
+def test_editing_the_api_root_without_the_credentials_is_refused_on_the_form(client_a, org_a, in_org):
+    with in_org(org_a):
+        connection = ConnectionFactory(organization=org_a, kind="jira", base_url="https://jira.example.com",
+                                       credentials="pat-1")
+    form = {"name": "Jira", "sync_interval_minutes": 5, "options": '{"jql": "project = PAY"}',
+            "base_url": "https://collector.example.net"}
+    response = client_a.post(f"{BASE}{connection.pk}/", form)
+    assert response.status_code == 400 and "enter the credentials again" in response.content.decode()
+    assert client_a.post(f"{BASE}{connection.pk}/", {**form, "secret": "pat-2"}).status_code == 302
+    with in_org(org_a):
+        connection.refresh_from_db()
+    assert (connection.base_url, connection.credentials) == ("https://collector.example.net", '{"token": "pat-2"}')
+
+
 def test_test_connection_answers_a_fragment(client_a, org_a, in_org, server):
     server.route("/rest/api/2/myself", {"name": "bot"})
     with in_org(org_a):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from integrations.models import WritebackAction
 from integrations.sync import writeback
 from tests.integrations.factories import ConnectionFactory, IncidentFactory, WorkItemFactory
+from tests.integrations.support import serving
 from tests.integrations.sync_support import ToolServer
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +24,8 @@ INCIDENT = f"/api/now/table/incident/{SYS_ID}"
 
 @pytest.fixture
 def tool() -> Iterator[ToolServer]:
-    server = ToolServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with serving(ToolServer()) as server:
+        yield server
 
 
 @pytest.fixture

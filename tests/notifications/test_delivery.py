@@ -137,7 +137,7 @@ def test_retry_after_may_be_an_http_date():
 
 @pytest.mark.parametrize(("answers", "error"), [
     ([404], "HTTP 404"),
-    ([503] * chat.MAX_ATTEMPTS, f"HTTP 503 after {chat.MAX_ATTEMPTS} attempt(s)"),
+    ([503] * chat.MAX_ATTEMPTS, f"HTTP 503 Service Unavailable after {chat.MAX_ATTEMPTS} attempt(s)"),
     (None, "ConnectError"),  # nothing listens
 ])
 def test_a_failing_webhook_records_its_error_and_does_not_stop_the_email_or_other_webhooks(
@@ -180,7 +180,7 @@ def test_the_webhook_url_never_reaches_the_logs(org_a, in_org, chat_server, noti
     notify_a()
     assert len(chat_server.received) == 3
     assert [r.error for r in caplog.records if r.getMessage() == "chat webhook post failed"] == [
-        "ConnectError: [Errno 111] Connection refused", "HTTP 404"]
+        "ConnectError: [Errno 111] Connection refused", "HTTP 404 Not Found"]
     assert "HTTP Request: POST http://127.0.0.1/[webhook path]" in caplog.text  # each attempt still shows
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert SECRET not in logged

@@ -123,6 +123,7 @@ def test_adding_a_webhook_never_shows_its_url_again(client_a, org_a, org_b, in_o
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"url": "ftp://files.example/hook"}, "url", "http:// or https://"),
+    ({"url": "http://hooks.example/x"}, "url", "OUTBOUND_HTTP_ALLOWED_HOSTS"),
     ({"url": ""}, "url", "This field is required"),
     ({"flavor": "discord"}, "flavor", "Select a valid choice"),
     ({"kinds": ["gossip"]}, "kinds", "Select a valid choice"),
@@ -157,7 +158,9 @@ def test_the_webhook_list_is_paginated_in_a_fixed_number_of_queries(client_a, or
 @pytest.mark.parametrize(("answers", "outcome"), [
     ([], "Test message delivered to"),
     ([404], "failed: HTTP 404"),
-    ([503], "failed: HTTP 503 after 1 attempt(s)"),
+    ([503], "failed: HTTP 503 Service Unavailable after 1 attempt(s)"),
+    ([(302, {"Location": "http://169.254.169.254/latest/meta-data/"})],
+     "failed: HTTP 302 Found (redirects are not followed)"),
 ])
 def test_sending_a_test_message(client_a, org_a, in_org, chat_server, answers, outcome):
     webhook = ChatWebhookFactory(organization=org_a, name="#ops", url=chat_server.url())
@@ -169,6 +172,16 @@ def test_sending_a_test_message(client_a, org_a, in_org, chat_server, answers, o
     assert chat_server.bodies()[0]["text"].startswith("*Test message from Sluice*")
     with in_org(org_a):
         assert AuditEvent.objects.filter(action="chat_webhook.tested").count() == 1
+
+
+def test_a_test_message_to_an_internal_address_is_refused(client_a, org_a, in_org, chat_server, settings):
+    settings.OUTBOUND_ALLOWED_HOSTS = []  # as in production: 127.0.0.1 is Sluice's own machine
+    webhook = ChatWebhookFactory(organization=org_a, name="#ops", url=chat_server.url())
+    html = client_a.post(f"{WEBHOOKS}{webhook.pk}/test/", follow=True).content.decode()
+    assert "failed: Refused: 127.0.0.1 is a loopback address" in html and SECRET not in html
+    assert chat_server.received == []
+    with in_org(org_a):
+        assert ChatWebhook.objects.get(pk=webhook.pk).last_error.startswith("Refused: 127.0.0.1 is a loopback")
 
 
 def test_pausing_and_resuming_a_webhook(client_a, org_a, in_org):

@@ -1,9 +1,11 @@
 """Posting to Slack- and Teams-style incoming webhooks.
 
 A webhook URL is a bearer secret, so it never reaches a log line nor a recorded error: errors are
-described by status code or exception type, with the URL scrubbed from any message. Requests
-have timeouts; 429 and 5xx answers and failed connections are retried with backoff, honouring
-Retry-After, within a bounded number of attempts and a bounded wait.
+described by status code or exception type, with the URL scrubbed from any message. Posts go
+through the guarded outbound client (vsm/outbound.py: https, public addresses, no redirects,
+timeouts), so a webhook cannot point into Sluice's own network. 429 and 5xx answers and failed
+connections are retried with backoff, honouring Retry-After, within a bounded number of attempts
+and a bounded wait.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from urllib.parse import urlsplit
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from vsm import outbound
 
 # Module settings, read at call time so tests can shorten them.
 MAX_ATTEMPTS = 4
@@ -137,14 +141,16 @@ def post(*, url: str, flavor: str, message: ChatMessage, max_attempts: int | Non
     )
     posting = _posting.set(True)
     try:
-        with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+        with outbound.client(timeout=TIMEOUT) as client:
             response = retrying(once, client)
     except _RetryableAnswer as answer:
-        return PostResult(attempts=attempts, error=f"HTTP {answer.status} after {attempts} attempt(s)")
+        return PostResult(attempts=attempts, error=f"{outbound.status_text(answer.status)} after {attempts} attempt(s)")
+    except outbound.OutboundRefused as refused:
+        return PostResult(attempts=attempts, error=f"Refused: {refused}")  # names the host, never the path
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         return PostResult(attempts=attempts, error=_describe(error, url))
     finally:
         _posting.reset(posting)
     if not response.is_success:
-        return PostResult(attempts=attempts, error=f"HTTP {response.status_code}")
+        return PostResult(attempts=attempts, error=outbound.status_text(response.status_code))
     return PostResult(attempts=attempts)

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from vsm import outbound
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
@@ -208,6 +209,8 @@ def _clean_url(url: str) -> str:
         _WEBHOOK_URL(url)
     except ValidationError as error:
         raise InvalidInput.field("url", "Enter the webhook's http:// or https:// URL.") from error
+    if refusal := outbound.scheme_refusal(url):
+        raise InvalidInput.field("url", refusal)
     return url
 
 

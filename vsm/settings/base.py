@@ -229,6 +229,13 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # HSTS) follow it unless set one by one, so a trial on http://localhost:8000 can log in.
 SERVED_OVER_TLS = SITE_URL.lower().startswith("https://")
 
+# --- Outbound requests (vsm/outbound.py) -----------------------------------------------------
+# Hosts Sluice may call although they resolve to loopback, private or link-local addresses
+# (an on-premises Jira or ServiceNow), and hosts it may call over plain http. Comma-separated
+# host names or addresses, compared exactly.
+OUTBOUND_ALLOWED_HOSTS = env_list("OUTBOUND_ALLOWED_HOSTS")
+OUTBOUND_HTTP_ALLOWED_HOSTS = env_list("OUTBOUND_HTTP_ALLOWED_HOSTS")
+
 # Key for secrets stored in the database (webhook URLs, connector credentials). Comma-separated
 # Fernet keys: the first encrypts, all decrypt, so keys can be rotated.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
@@ -333,7 +340,7 @@ LOGGING = {
     "filters": {"request_id": {"()": "vsm.middleware.RequestIdLogFilter"}},
     "formatters": {
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "vsm.logredact.JsonFormatter",  # redacts ?secret= and ?token= values
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
         },
     },

@@ -19,3 +19,6 @@ WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic
 WHITENOISE_AUTOREFRESH = True
 # Throttle counters must not leak between tests through a shared Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Connector and chat fixtures are served by local HTTP servers; the guard's own tests clear these.
+OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+OUTBOUND_HTTP_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]

@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["vsm.api.permissions.OrgRolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vsm.api.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "vsm.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -328,3 +328,5 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
+# JSON bodies (the API, webhooks) nested deeper than this are refused with a 400 (vsm/api/parsers.py).
+JSON_MAX_DEPTH = int(env("JSON_MAX_DEPTH", "64"))

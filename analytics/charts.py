@@ -25,6 +25,7 @@ package that writes the figures.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import plotly
@@ -64,22 +65,24 @@ _TEMPLATE = go.layout.Template(layout=go.Layout(
     hoverlabel={"font": {"size": 12}},
     legend={"orientation": "h", "y": -0.2},
 ))
-_CONFIG = {"displaylogo": False, "responsive": True,
-           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
+_CONFIG_JSON = json.dumps({"displaylogo": False, "responsive": True,
+                           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]})
 
 
 def figure_html(figure: go.Figure, *, label: str, height: int = 300) -> SafeString:
-    """The figure as an HTML fragment (a ``<div>`` and the inline script that draws it), without
-    plotly.js itself: the page loads that once with ``{% plotly_js %}``.
+    """The figure as an HTML fragment: a ``<div>`` holding the figure as JSON in ``data-plotly``,
+    drawn by static/js/charts.js. No inline script (the Content-Security-Policy runs none) and
+    no plotly.js: the page loads both once with ``{% plotly_js %}``.
 
     ``label`` describes the chart for screen readers (the wrapper gets ``role="img"`` and
     ``aria-label``); pages still show the numbers in text or a table next to it. The fragment
     also works when htmx swaps it into a page that has already loaded plotly.js.
     """
     figure.update_layout(template=_TEMPLATE, height=height, margin={"l": 48, "r": 16, "t": 16, "b": 40})
-    fragment = pio.to_html(figure, include_plotlyjs=False, full_html=False, config=_CONFIG,
-                           default_width="100%", default_height=f"{height}px")
-    return format_html('<div class="chart" role="img" aria-label="{}">{}</div>', label, SafeString(fragment))
+    return format_html(
+        '<div class="chart" role="img" aria-label="{}"><div class="plotly-graph-div" style="height: {}px; width: 100%"'
+        ' data-plotly="{}" data-plotly-config="{}"></div></div>',
+        label, height, pio.to_json(figure, validate=False), _CONFIG_JSON)
 
 
 def plotly_js_url() -> str:

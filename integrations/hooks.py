@@ -7,12 +7,10 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.connectors.base import MAX_BODY_BYTES
+from integrations.connectors.base import max_body_bytes
 from integrations.models import Connection
 from integrations.services.webhooks import HookAnswer, hook_error, webhook_receive
 from vsm.tenancy.context import cross_tenant, request_context
-
-TOO_LARGE = hook_error(413, "payload_too_large", f"The body exceeds the limit of {MAX_BODY_BYTES} bytes.")
 
 
 def _json(answer: HookAnswer) -> JsonResponse:
@@ -35,11 +33,13 @@ def receive(request, connection_id: int):
     if connection is None:
         return _json(hook_error(404, "not_found", "No such webhook."))
     # Refused before reading: a body this large is not read into memory, let alone stored.
-    if _declared_length(request) > MAX_BODY_BYTES:
-        return _json(TOO_LARGE)
-    raw_body = request.read(MAX_BODY_BYTES + 1)
-    if len(raw_body) > MAX_BODY_BYTES:
-        return _json(TOO_LARGE)
+    limit = max_body_bytes()
+    too_large = hook_error(413, "payload_too_large", f"The body exceeds the limit of {limit} bytes.")
+    if _declared_length(request) > limit:
+        return _json(too_large)
+    raw_body = request.read(limit + 1)
+    if len(raw_body) > limit:
+        return _json(too_large)
     with request_context(connection.organization):
         return _json(webhook_receive(connection=connection, headers=dict(request.headers),
                                      query=request.GET.dict(), raw_body=raw_body))

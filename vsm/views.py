@@ -54,13 +54,17 @@ def healthz(request):
     )
 
 
+# Machines call these paths (the API, webhook senders): their errors are JSON, never a page.
+JSON_PATHS = ("/api/", "/hooks/")
+
+
 def not_found(request, exception=None):
-    if request.path.startswith("/api/"):
+    if request.path.startswith(JSON_PATHS):
         return json_not_found(request, exception)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
-    if request.path.startswith("/api/"):
+    if request.path.startswith(JSON_PATHS):
         return json_server_error(request)
     return render(request, "500.html", status=500)

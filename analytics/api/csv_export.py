@@ -1,17 +1,43 @@
 """CSV from the metrics endpoints: ``?format=csv`` or ``Accept: text/csv``. CsvRenderer writes what
 a view answers: one row per period (the whole window first, with an empty period_start) or per
 record; nested blocks become dotted columns (``change_lead_time.median_hours``). A view that
-writes every record itself (flow records: records_csv) only reads which renderer was chosen."""
+writes every record itself (flow records: records_csv) only reads which renderer was chosen.
+
+Every CSV the product writes goes through write_csv, so every text cell passes csv_cell: a
+spreadsheet would run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
+return ahead of one) as a formula, so such text gets a leading apostrophe and is shown as written.
+Numbers the code writes stay numbers, negative ones included."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 CSV_CHUNK = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """One cell: text that a spreadsheet would take for a formula gets a leading apostrophe;
+    None is empty; anything else (numbers, booleans) is written as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(out, columns: Sequence[str], rows: Iterable[dict]) -> None:
+    """A header, then each row (a dict; missing columns are empty, others ignored) cell by cell
+    through csv_cell. Lines end in CRLF (RFC 4180), so a cell holding a lone CR or LF is quoted."""
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
 
 
 def _flat(row: dict, prefix: str = "") -> dict:
@@ -22,7 +48,7 @@ def _flat(row: dict, prefix: str = "") -> dict:
         elif isinstance(value, list):
             out[f"{prefix}{key}"] = ";".join(str(v) for v in value)
         else:
-            out[f"{prefix}{key}"] = "" if value is None else value
+            out[f"{prefix}{key}"] = value
     return out
 
 
@@ -44,9 +70,7 @@ class CsvRenderer(BaseRenderer):
         rows = [_flat(row) for row in csv_rows(data or {})]
         columns = list(dict.fromkeys(key for row in rows for key in row))
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(buffer, columns, rows)
         return buffer.getvalue().encode(self.charset)
 
 
@@ -66,12 +90,10 @@ def records_csv(records, filename: str) -> HttpResponse:
     """Every record of an analytics.flow_records.RecordSet as a CSV attachment, described
     CSV_CHUNK rows at a time (a fixed number of queries per chunk)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=records.columns, extrasaction="ignore")
-    writer.writeheader()
     rows = records.rows
-    for offset in range(0, len(rows) if isinstance(rows, list) else rows.count(), CSV_CHUNK):
-        for row in records.describe(list(rows[offset:offset + CSV_CHUNK])):
-            writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in records.columns})
+    chunks = range(0, len(rows) if isinstance(rows, list) else rows.count(), CSV_CHUNK)
+    write_csv(out, records.columns,
+              (row for offset in chunks for row in records.describe(list(rows[offset:offset + CSV_CHUNK]))))
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-MAX_BODY_BYTES = 5 * 1024 * 1024  # the same default as DATA_UPLOAD_MAX_MEMORY_SIZE
+from django.conf import settings
+
+from vsm.api.parsers import json_depth_error
 
 
 class PayloadError(ValueError):
@@ -43,12 +45,19 @@ def header(headers: MappingABC[str, str] | None, name: str) -> str | None:
     return None
 
 
-def parse_json_body(raw: bytes, content_type: str | None, *, max_bytes: int = MAX_BODY_BYTES,
+def max_body_bytes() -> int:
+    """The largest webhook body read: MAX_REQUEST_BYTES, as for every other request."""
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def parse_json_body(raw: bytes, content_type: str | None, *, max_bytes: int | None = None,
                     form_field: str | None = None) -> dict[str, Any]:
-    """Read a webhook body as a JSON object, or say precisely why not.
+    """Read a webhook body as a JSON object, or say precisely why not (nested deeper than
+    JSON_MAX_DEPTH included).
 
     ``form_field`` accepts ``application/x-www-form-urlencoded`` bodies carrying the JSON in one
     field (GitHub's "form" content type sends it as ``payload=``)."""
+    max_bytes = max_body_bytes() if max_bytes is None else max_bytes
     if len(raw) > max_bytes:
         raise PayloadError(f"body of {len(raw)} bytes exceeds the limit of {max_bytes} bytes", status=413)
     mime = (content_type or "").split(";", 1)[0].strip().lower()
@@ -66,6 +75,8 @@ def parse_json_body(raw: bytes, content_type: str | None, *, max_bytes: int = MA
         raise PayloadError(f"content type {content_type or '(none)'!r} is not application/json", status=415)
     if not text.strip():
         raise PayloadError("body is empty")
+    if too_deep := json_depth_error(text):
+        raise PayloadError(f"body is not read: {too_deep}")
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from integrations import connection_selectors as selectors
 from integrations.models import SyncRun
 from integrations.services.webhooks import delivery_replay
 from integrations.views.base import PAGE_SIZE, IntegrationsPage
+from vsm.api.parsers import json_depth_error
 from vsm.errors import DomainError
 from vsm.tenancy.pages import paginate
 
@@ -48,10 +50,10 @@ class DeliveryListView(IntegrationsPage):
 class DeliveryDetailView(IntegrationsPage):
     def get(self, request, delivery_id: int):
         delivery = self.found(selectors.webhook_delivery_get(delivery_id=delivery_id), "delivery")
-        try:
-            body = json.dumps(json.loads(delivery.body), indent=2, ensure_ascii=False)
-        except ValueError:
-            body = delivery.body  # shown as it came: that it is not JSON is the point
+        body = delivery.body  # shown as it came when it is not JSON (or nested too deep): that is the point
+        if not json_depth_error(body):
+            with contextlib.suppress(ValueError):
+                body = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
         return render(request, "integrations/delivery.html", {
             "delivery": delivery, "pretty_body": body, "tab": "deliveries",
             "headers": json.dumps(delivery.headers, indent=2, sort_keys=True)})

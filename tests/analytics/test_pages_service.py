@@ -54,7 +54,7 @@ def test_service_page_draws_timeline_histogram_and_lists_incidents(client_a, his
     assert buckets == {"< 1 h": 1, "1–4 h": 0, "4–24 h": 0, "1–3 d": 1, "3–7 d": 0, "7–30 d": 0, "≥ 30 d": 1}
     assert sum(buckets.values()) == response.context["report"]["change_lead_time"]["changes"]
     assert "INC0042" in html and "Checkout down" in html
-    assert html.count("Plotly.newPlot") >= 3
+    assert html.count("data-plotly=") >= 3
     assert "CANARY-B" not in html
 
 

@@ -265,10 +265,8 @@ def test_a_body_with_a_nul_byte_is_stored_as_failed(client, org_a, in_org, conne
         assert WebhookDelivery.objects.get().status == "failed"
 
 
-def test_a_huge_body_is_refused_unread(client, org_a, in_org, connections):
-    from integrations.connectors.base import MAX_BODY_BYTES
-
-    raw = b'{"pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
+def test_a_huge_body_is_refused_unread(client, org_a, in_org, connections, settings):
+    raw = b'{"pad": "' + b"x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b'"}'
     response = post(client, connections["github"], "github", "push.json", raw)
     assert response.status_code == 413
     with in_org(org_a):

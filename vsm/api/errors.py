@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from vsm.entities import referenced_conflict
 from vsm.errors import DomainError, StatementTimedOut
 from vsm.tenancy.context import statement_timed_out
 
@@ -56,6 +59,15 @@ def exception_handler(exc, context):
     if isinstance(exc, ValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(error_body("invalid", _summary(fields), fields), status=400)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        # Services turn these into a Conflict naming the row (vsm.entities.delete_entity); this
+        # answers any delete that is not written through it alike.
+        exc = referenced_conflict(exc)
+        return Response(error_body(exc.code, exc.message, details=exc.details), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(error_body("payload_too_large", f"The request body exceeds the limit of {limit} bytes "
+                                   "(MAX_REQUEST_BYTES)."), status=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service, Team, TeamMember, ValueStream
-from vsm.entities import save_entity
+from vsm.entities import delete_entity, save_entity
 from vsm.errors import DomainError, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.models import Membership
@@ -22,10 +22,6 @@ _UNSET = object()
 def _require(actor: Actor) -> None:
     if not actor.has(Perm.MANAGE_CATALOG):
         raise PermissionRefused("Your role may not change the catalog.")
-
-
-def _label(model: type[models.Model]) -> str:
-    return model._meta.model_name
 
 
 def _create(model: type[models.Model], *, actor: Actor, name: str, slug: str | None, **fields) -> models.Model:
@@ -56,10 +52,7 @@ def _update(instance: models.Model, *, actor: Actor, changes: dict) -> models.Mo
 
 def _delete(instance: models.Model, *, actor: Actor, message: str = "") -> None:
     _require(actor)
-    with transaction.atomic():
-        audit_record(actor=actor, action=f"{_label(type(instance))}.deleted", instance=instance,
-                     before=snapshot(instance), message=message)
-        instance.delete()
+    delete_entity(instance, actor=actor, message=message)
 
 
 def _orphaned_services_message(services: models.QuerySet[Service], what: str) -> str:

@@ -190,16 +190,21 @@ class EntryDeleteView(OrgView):
     permission = Perm.MANAGE_CATALOG
     write_permission = Perm.MANAGE_CATALOG
 
-    def get(self, request, **kwargs):
-        entry = self.get_entry()
-        return render(request, "catalog/confirm_delete.html", {
+    def _render(self, entry, error: DomainError | None = None):
+        return render(self.request, "catalog/confirm_delete.html", {
             "entry": entry, "noun": self.noun, "consequences": self.delete_consequences(entry),
-            "cancel_url": self.entry_url(entry),
-        })
+            "cancel_url": self.entry_url(entry), "error": error,
+        }, status=error.status if error else 200)
+
+    def get(self, request, **kwargs):
+        return self._render(self.get_entry())
 
     def post(self, request, **kwargs):
         entry = self.get_entry()
-        self.delete_entry(entry)
+        try:
+            self.delete_entry(entry)
+        except DomainError as error:
+            return self._render(entry, error)
         messages.success(request, f"The {self.noun} {entry.name} was deleted.")
         return self.org_redirect(self.list_url)
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "axes",
     "mozilla_django_oidc",
     "vsm.tenancy",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that a locked-out login attempt is answered before any view runs.
     "axes.middleware.AxesMiddleware",
@@ -270,7 +272,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["vsm.api.permissions.OrgRolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vsm.api.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "vsm.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -354,9 +356,42 @@ LOGGING = {
     },
 }
 
+# --- Content-Security-Policy (django-csp), one policy for every response ---------------------
+# Scripts come from our static files only: pages have no inline scripts or on...= handlers
+# (static/js/sluice.js wires data- attributes), htmx runs without eval, charts are drawn by
+# static/js/charts.js, Swagger UI loads its start-up script from its own URL (vsm/urls.py).
+# Styles: stylesheets from our static files. Two exceptions, each as narrow as it can be:
+# - style attributes ('unsafe-inline' in style-src-attr only): the server writes computed
+#   positions and sizes into them (calendar bars, progress, a chart's height). An attribute can
+#   neither run script nor carry a selector, and url() in it still obeys img-src/default-src.
+# - two <style> elements of plotly.js, allowed by the hash of their exact text: the empty
+#   stylesheet it fills through CSSOM (insertRule, which no policy governs) with the rules of its
+#   mode bar and hover labels, and the fixed stylesheet of the map library it bundles, added when
+#   it loads. Any other <style> element is refused. A plotly upgrade that changes the latter
+#   shows as a violation in tests/test_browser_csp.py.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty stylesheet
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # the bundled map library's stylesheet
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", *PLOTLY_STYLE_HASHES],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("MAX_REQUEST_BYTES", str(5 * 1024 * 1024)))
+# JSON bodies (the API, webhooks) nested deeper than this are refused with a 400 (vsm/api/parsers.py).
+JSON_MAX_DEPTH = int(env("JSON_MAX_DEPTH", "64"))

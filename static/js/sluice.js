@@ -1,0 +1,43 @@
+// What Sluice's pages do in the browser besides htmx, loaded by base.html. Pages carry no inline
+// scripts and no on...= handlers: the Content-Security-Policy runs scripts from our own static
+// files only (docs/architecture.md), so behaviour is declared with data- attributes and wired here.
+(function () {
+  "use strict";
+
+  // data-confirm="question" on a form, or on the button that submits it: ask first. Capturing on
+  // the document runs before any listener of the form (htmx's included), so "Cancel" stops it all.
+  document.addEventListener("submit", function (event) {
+    var asking = [event.submitter, event.target].find(function (el) {
+      return el && el.dataset && el.dataset.confirm;
+    });
+    if (asking && !window.confirm(asking.dataset.confirm)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+
+  // data-print on a button: print the page.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
+  // data-custom-window on a date field of a filter form: picking a date makes the window custom.
+  // Captured, so the form's own change listener (htmx) sends the form with the new window.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-custom-window]") && field.form && field.form.window) {
+      field.form.window.value = "custom";
+    }
+  }, true);
+
+  // data-swap-refusals on a region htmx replaces: a refusal (400, 403, 409) comes back as the
+  // region with the problem in it, so it is swapped in like a success instead of being dropped.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.target.closest("[data-swap-refusals]") && [400, 403, 409].includes(event.detail.xhr.status)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

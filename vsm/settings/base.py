@@ -123,8 +123,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Redis is an accelerator: an unreachable Redis is a cache miss and an admitted API request,
+# counted and logged (vsm/failopen.py), never an error answered to CI.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "vsm.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -137,7 +139,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# A request that queues a task while the broker is down tries twice, without pausing, then goes
+# on (vsm.tenancy.tasks.enqueue): the refusal costs milliseconds, an unanswered connect 2 s a try.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
     # Re-queues notifications created while the broker was down (the database is the truth).
     "notifications-catch-up": {
@@ -253,6 +257,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
 }
+# Where the throttle's counters live, shared by every worker process (vsm/api/throttling.py);
+# None: counted per process.
+API_THROTTLE_REDIS_URL = REDIS_URL
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sluice API",
     "DESCRIPTION": "Releases, gates, environments and delivery data for people and CI jobs. "

@@ -167,9 +167,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes in PostgreSQL, vsm/accounts/lockout.py): failed sign-ins within the
+# cool-off are counted three ways, each with its own limit; reaching any one locks the request out.
+# One account from one address: that address may no longer try that account.
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+# One account from every address (a guess spread over many machines), and one address against
+# every account (spraying, or many people behind one proxy: hence gentler). 0 turns one off.
+LOGIN_LOCKOUT_LIMITS = {"username": int(env("LOGIN_ACCOUNT_FAILURE_LIMIT", "20")),
+                        "ip_address": int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))}
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "vsm.accounts.lockout.TieredLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "vsm.accounts.lockout.client_address"
+# A locked-out attempt is not counted: one address adds at most LOGIN_FAILURE_LIMIT failures to an
+# account's count per cool-off, so it cannot reach the account's limit alone.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -234,6 +246,11 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 3600
 
+# Reverse proxies in front of Sluice that append the client's address to X-Forwarded-For. 0: the
+# peer's address (REMOTE_ADDR) is the client's, and X-Forwarded-For is ignored (a client could
+# write anything there). Used by the login lockout and the API throttle.
+TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -254,6 +271,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "vsm.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["vsm.api.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"principal": env("API_THROTTLE_RATE", "1200/min")},
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
 }

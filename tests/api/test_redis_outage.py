@@ -1,7 +1,8 @@
 """CI through a Redis outage: with the broker, the cache and the throttle's counters on a Redis of
 the test's own that is then stopped, deployments, bookings, deployment checks and webhooks are
 answered without a server error and every record is in PostgreSQL; once Redis is back, beat's
-sweep queues the derivations whose tasks were never sent and a real worker pays them."""
+sweep queues the derivations whose tasks were never sent and a real worker pays them. People
+sign in and read pages meanwhile."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def redis_of_our_own(own_redis, settings):
 
 
 def test_ci_is_answered_through_a_redis_outage_and_derivation_catches_up(
-        redis_of_our_own, org_a, api_a, in_org, client):
+        redis_of_our_own, org_a, owner_a, api_a, in_org, client):
     ProductionEnvironmentFactory(organization=org_a, slug="production")
     EnvironmentFactory(organization=org_a, slug="sit-1", tier="integration")
     ServiceFactory(organization=org_a, slug="payments-api")
@@ -76,6 +77,10 @@ def test_ci_is_answered_through_a_redis_outage_and_derivation_catches_up(
                 **deployment(f"2.{n}.0"), "external_id": f"hook-{n}"}))),
         ]
     elapsed = time.monotonic() - started
+    # People too: the lockout counts in PostgreSQL, sessions live there, pages read nothing from Redis.
+    signed_in = client.post("/accounts/login/", {"username": owner_a.email, "password": "correct-horse-battery"})
+    assert signed_in.status_code == 302
+    assert client.get(f"/o/{org_a.slug}/").status_code == 200
     assert [(kind, r.status_code) for kind, r in answers if r.status_code >= 500] == []
     assert {kind: r.status_code for kind, r in answers} == {
         "deployment": 201, "booking": 201, "check": 200, "webhook": 200}

@@ -4,6 +4,8 @@ counted every time but logged once per interval."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import redis
 
@@ -49,6 +51,7 @@ def test_the_same_backend_against_a_live_redis_is_a_cache(own_redis):
 
 
 def test_an_outage_is_counted_every_time_and_logged_once_per_interval(caplog, monkeypatch):
+    caplog.set_level(logging.WARNING, logger="vsm.failopen")
     monkeypatch.setattr(failopen, "_last_logged", {})
     monkeypatch.setattr(failopen, "LOG_EVERY_SECONDS", 3600.0)
     error = redis.ConnectionError("refused")

@@ -11,6 +11,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.redis_support import REDIS_SERVER, RedisServer
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import tenant_context
 from vsm.tenancy.roles import Role
@@ -37,11 +38,23 @@ def pytest_collection_modifyitems(config, items):
                                               "browser tests need a real browser")
     redis_up = _redis_available()
     missing_redis = pytest.mark.skip(reason="SKIPPED: no Redis answers at REDIS_URL or 127.0.0.1:6379")
+    missing_redis_server = pytest.mark.skip(reason="SKIPPED: no redis-server to start (apt-get install redis-server)")
     for item in items:
         if "browser" in item.keywords and not CHROMIUM:
             item.add_marker(missing_browser)
         if "redis" in item.keywords and not redis_up:
             item.add_marker(missing_redis)
+        if "own_redis" in getattr(item, "fixturenames", ()) and not REDIS_SERVER:
+            item.add_marker(missing_redis_server)
+
+
+@pytest.fixture
+def own_redis():
+    """A running Redis of this test's own (tests/redis_support.py), stopped at the end."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

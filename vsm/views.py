@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from vsm.api.errors import json_not_found, json_server_error
+from vsm.failopen import fail_open_counts
 from vsm.tenancy.selectors import organizations_of
 
 
@@ -49,7 +50,9 @@ def healthz(request):
     # The database is the source of truth: without the broker Sluice is degraded, not down.
     status = "ok" if db_ok and broker_ok else ("degraded" if db_ok else "down")
     return JsonResponse(
-        {"status": status, "database": db_status, "broker": broker_status},
+        {"status": status, "database": db_status, "broker": broker_status,
+         # Requests this process answered without Redis, by component (vsm/failopen.py).
+         "redis_fail_open": fail_open_counts()},
         status=200 if db_ok else 503,
     )
 

@@ -130,8 +130,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Redis is an accelerator: an unreachable Redis is a cache miss and an admitted API request,
+# counted and logged (vsm/failopen.py), never an error answered to CI.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "vsm.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -144,7 +146,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# A request that queues a task while the broker is down tries twice, without pausing, then goes
+# on (vsm.tenancy.tasks.enqueue): the refusal costs milliseconds, an unanswered connect 2 s a try.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
     # Re-queues notifications created while the broker was down (the database is the truth).
     "notifications-catch-up": {
@@ -172,9 +176,21 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # How long the link in an invitation to join an organization works.
 INVITATION_VALID_DAYS = int(env("INVITATION_VALID_DAYS", "7"))
+# Login lockout (django-axes in PostgreSQL, vsm/accounts/lockout.py): failed sign-ins within the
+# cool-off are counted three ways, each with its own limit; reaching any one locks the request out.
+# One account from one address: that address may no longer try that account.
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+# One account from every address (a guess spread over many machines), and one address against
+# every account (spraying, or many people behind one proxy: hence gentler). 0 turns one off.
+LOGIN_LOCKOUT_LIMITS = {"username": int(env("LOGIN_ACCOUNT_FAILURE_LIMIT", "20")),
+                        "ip_address": int(env("LOGIN_ADDRESS_FAILURE_LIMIT", "50"))}
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "vsm.accounts.lockout.TieredLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "vsm.accounts.lockout.client_address"
+# A locked-out attempt is not counted: one address adds at most LOGIN_FAILURE_LIMIT failures to an
+# account's count per cool-off, so it cannot reach the account's limit alone.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -264,6 +280,11 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 3600
 
+# Reverse proxies in front of Sluice that append the client's address to X-Forwarded-For. 0: the
+# peer's address (REMOTE_ADDR) is the client's, and X-Forwarded-For is ignored (a client could
+# write anything there). Used by the login lockout and the API throttle.
+TRUSTED_PROXIES = int(env("TRUSTED_PROXIES", "0"))
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -284,9 +305,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "vsm.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["vsm.api.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"principal": env("API_THROTTLE_RATE", "1200/min")},
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
 }
+# Where the throttle's counters live, shared by every worker process (vsm/api/throttling.py);
+# None: counted per process.
+API_THROTTLE_REDIS_URL = REDIS_URL
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sluice API",
     "DESCRIPTION": "Releases, gates, environments and delivery data for people and CI jobs. "

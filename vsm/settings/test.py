@@ -17,8 +17,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic
 WHITENOISE_AUTOREFRESH = True
-# Throttle counters must not leak between tests through a shared Redis.
+# Cached values and throttle counters must not leak between tests through a shared Redis;
+# the tests of the Redis counters and of an outage point these at a Redis of their own.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Connector and chat fixtures are served by local HTTP servers; the guard's own tests clear these.
 OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 OUTBOUND_HTTP_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+API_THROTTLE_REDIS_URL = None

@@ -14,7 +14,9 @@ from collections.abc import Callable
 
 from celery import shared_task
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
+from vsm.failopen import fail_open
 from vsm.tenancy.context import task_context
 from vsm.tenancy.models import Organization
 
@@ -48,6 +50,9 @@ def enqueue(task, *, org_id: int, **ids) -> None:
     def send():
         try:
             task.apply_async(kwargs={"org_id": org_id, **ids}, retry=False)
+        except OperationalError as error:  # the broker is unreachable: counted, no traceback per request
+            fail_open("task queue", error)
+            logger.warning("could not queue task", extra={"task": task.name})
         except Exception:  # the broker is an accelerator, not the source of truth
             logger.exception("could not queue task", extra={"task": task.name})
 

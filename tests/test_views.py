@@ -55,7 +55,7 @@ def test_home_lists_organizations_when_there_are_several(client_a, org_a, owner_
 def _production_check(env_overrides: dict) -> subprocess.CompletedProcess:
     # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' fixture; production never has it.
     env = {k: v for k, v in os.environ.items()
-           if k not in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+           if k not in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS", "DJANGO_ALLOW_ASYNC_UNSAFE", "SITE_URL")}
     env.update({"DJANGO_SETTINGS_MODULE": "vsm.settings.production", **env_overrides})
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           capture_output=True, text=True, env=env, timeout=120)
@@ -67,7 +67,9 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_settings_pass_the_deploy_check():
+    # Served over TLS (SITE_URL https), production turns on every HTTPS-only setting by itself.
     result = _production_check({
+        "SITE_URL": "https://sluice.example.com",
         "SECRET_KEY": "k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH",
         "DATABASE_URL": "postgresql://sluice@127.0.0.1:5432/sluice",
         "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHktZmllbGQta2V5LTAwMDAwMDAwMDAwMDA=",

@@ -6,11 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('environments', '0002_requests_record_tokens'),
         ('integrations', '0005_writeback_action'),
-        ('releases', '0002_rules_version'),
-        ('tenancy', '0002_invitation'),
     ]
 
     operations = [

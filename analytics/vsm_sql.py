@@ -58,13 +58,17 @@ WITH named AS MATERIALIZED (
 items AS MATERIALIZED (
     -- Only the items that can be in the window: done in it (the stored done time, by index), or
     -- named by a pull request whose merge commit first reached production in it.
+    -- named by a pull request whose merge commit first reached production in it (from the
+    -- window's production deployments, by index, to their commits and those commits' pull requests).
     SELECT * FROM ({items}) scoped
     WHERE (scoped.done_at >= %(start)s AND scoped.done_at < %(end)s) OR scoped.key IN (
-        SELECT named.key FROM named JOIN {pull_request} pr ON pr.id = named.id
-        JOIN {commit} c ON c.organization_id = %(org)s AND c.service_id = pr.service_id
-             AND c.sha = pr.merge_commit_sha AND pr.merge_commit_sha <> ''
-        JOIN {deployment} prod ON prod.id = c.first_production_deployment_id
-        WHERE prod.organization_id = %(org)s AND prod.finished_at >= %(start)s AND prod.finished_at < %(end)s)
+        SELECT named.key FROM {deployment} prod
+        JOIN {commit} c ON c.first_production_deployment_id = prod.id AND c.organization_id = %(org)s
+        JOIN {pull_request} pr ON pr.organization_id = %(org)s AND pr.service_id = c.service_id
+             AND pr.merge_commit_sha = c.sha AND pr.merge_commit_sha <> ''
+        JOIN named ON named.id = pr.id
+        WHERE prod.organization_id = %(org)s AND prod.is_production
+          AND prod.finished_at >= %(start)s AND prod.finished_at < %(end)s)
 ),
 prs AS (
     SELECT i.id AS item_id, pr.opened_at, pr.first_review_at, pr.merged_at,
@@ -76,11 +80,18 @@ prs AS (
     LEFT JOIN {commit} c ON c.organization_id = %(org)s AND c.service_id = pr.service_id
          AND c.sha = pr.merge_commit_sha AND pr.merge_commit_sha <> ''
     LEFT JOIN LATERAL (
-        SELECT d.started_at, d.finished_at FROM {deployment} d
-        WHERE d.organization_id = %(org)s AND d.service_id = pr.service_id AND NOT d.is_production
-          AND d.status = ANY(%(live)s) AND d.finished_at IS NOT NULL AND pr.merge_commit_sha <> ''
-          AND (d.commit_sha = pr.merge_commit_sha OR EXISTS (
-               SELECT 1 FROM {deployment_commit} dc WHERE dc.deployment_id = d.id AND dc.commit_id = c.id))
+        -- The deployments that name the merge commit, by index: those whose own commit it is
+        -- (deployment_service_sha) and those listing it (the commit's deployment_commit rows).
+        SELECT d.started_at, d.finished_at FROM (
+            SELECT d.* FROM {deployment} d
+            WHERE d.organization_id = %(org)s AND d.service_id = pr.service_id AND d.commit_sha <> ''
+              AND d.commit_sha = pr.merge_commit_sha
+            UNION ALL
+            SELECT d.* FROM {deployment_commit} dc JOIN {deployment} d ON d.id = dc.deployment_id
+            WHERE dc.commit_id = c.id AND d.organization_id = %(org)s AND d.service_id = pr.service_id
+        ) d
+        WHERE NOT d.is_production AND d.status = ANY(%(live)s) AND d.finished_at IS NOT NULL
+          AND pr.merge_commit_sha <> ''
         ORDER BY d.finished_at, d.id LIMIT 1
     ) test ON TRUE
     LEFT JOIN {deployment} prod ON prod.id = c.first_production_deployment_id
@@ -136,10 +147,13 @@ spans AS (
     FROM e CROSS JOIN stages s
 ),
 measured AS (
-    SELECT spans.*, EXTRACT(EPOCH FROM ended - started) / 3600.0 AS hours,
-           COALESCE((SELECT SUM(EXTRACT(EPOCH FROM upper(part) - lower(part)))
-                     FROM UNNEST(w.spans * tstzmultirange(tstzrange(started, ended))) AS part), 0) / 3600.0 AS waiting
+    -- The waiting hours as a lateral join, computed once per row: as a subquery in the select
+    -- list it was computed again for every aggregate that reads it.
+    SELECT spans.*, EXTRACT(EPOCH FROM ended - started) / 3600.0 AS hours, inside.waiting
     FROM spans LEFT JOIN waiting w ON w.item_id = spans.item_id
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(EXTRACT(EPOCH FROM upper(part) - lower(part))), 0) / 3600.0 AS waiting
+        FROM UNNEST(w.spans * tstzmultirange(tstzrange(started, ended))) AS part) inside
     WHERE started IS NOT NULL AND ended IS NOT NULL AND ended >= started
 )
 """

@@ -149,6 +149,9 @@ class Deployment(ExternalRecord):
             models.Index(fields=["organization", "environment", "-finished_at"], name="deployment_env_finished"),
             models.Index(fields=["organization", "finished_at"], name="deployment_prod_finished",
                          condition=models.Q(is_production=True)),
+            # A commit's deployments by its sha (the value stream map's first test deployment).
+            models.Index(fields=["organization", "service", "commit_sha"], name="deployment_service_sha",
+                         condition=~models.Q(commit_sha="")),
         ]
 
     def __str__(self) -> str:

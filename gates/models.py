@@ -172,10 +172,15 @@ class CIResult(TenantScopedModel):
         "tenancy.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reporter_label = models.CharField(max_length=254)
     reported_at = models.DateTimeField(default=timezone.now)
+    # When the gates reading this report were evaluated for it; None while that is owed (its task
+    # could not be sent, or a worker was lost), and then gates.services.ci_results_sweep pays it.
+    gates_evaluated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-reported_at", "-id"]
-        indexes = [models.Index(fields=["organization", "name", "subject", "-reported_at"])]
+        indexes = [models.Index(fields=["organization", "name", "subject", "-reported_at"]),
+                   models.Index(fields=["reported_at"], condition=models.Q(gates_evaluated_at__isnull=True),
+                                name="ciresult_gates_owed")]
         constraints = [
             models.UniqueConstraint(fields=["organization", "external_id"], condition=~models.Q(external_id=""),
                                     name="ciresult_unique_external_id"),

@@ -14,12 +14,12 @@ from gates.services.checklists import (
     gate_reevaluate_dependents,
     gate_update,
 )
-from gates.services.ci_results import ci_result_reevaluate_gates, ci_result_report
+from gates.services.ci_results import ci_result_reevaluate_gates, ci_result_report, ci_results_sweep
 from gates.services.decisions import criterion_waive, gate_policy_update, gate_sign_off, waiver_revoke
 
 __all__ = [
     "MAX_SIGN_OFFS",
     "criterion_add", "criterion_remove", "criterion_update", "gate_create", "gate_evaluate",
-    "gate_reevaluate_dependents", "gate_update", "ci_result_reevaluate_gates", "ci_result_report",
+    "gate_reevaluate_dependents", "gate_update", "ci_result_reevaluate_gates", "ci_result_report", "ci_results_sweep",
     "criterion_waive", "gate_policy_update", "gate_sign_off", "waiver_revoke",
 ]

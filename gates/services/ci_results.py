@@ -1,6 +1,11 @@
-"""CI results: recorded idempotently, and the gates reading them evaluated again after commit."""
+"""CI results: recorded idempotently, and the gates reading them evaluated again after commit.
+
+The re-evaluation is owed until `gates_evaluated_at` is set: the task is only an accelerator, so
+a report stored while the broker was down is paid by the periodic sweep instead."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -16,8 +21,12 @@ from gates.services.checklists import reevaluate
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput
 from vsm.tenancy.actor import Actor
+from vsm.tenancy.context import cross_tenant
 from vsm.tenancy.roles import Perm
 from vsm.tenancy.tasks import enqueue
+
+SWEEP_AFTER = timedelta(minutes=1)  # younger reports still have their own task on the way
+SWEEP_WITHIN = timedelta(days=1)  # older debts are not chased: any later evaluation of the gate pays them
 
 
 def ci_result_report(*, actor: Actor, name: str, subject: str, passed: bool, summary: str = "",
@@ -63,7 +72,8 @@ def ci_result_report(*, actor: Actor, name: str, subject: str, passed: bool, sum
         for key, value in reported.items():
             setattr(existing, key, value)
         existing.reported_at = timezone.now()
-        existing.save(update_fields=[*reported, "reported_at"])
+        existing.gates_evaluated_at = None
+        existing.save(update_fields=[*reported, "reported_at", "gates_evaluated_at"])
         audit_record(actor=actor, action="ciresult.updated", instance=existing, before=before,
                      after=snapshot(existing))
         enqueue(tasks.reevaluate_gates_for_ci_result, org_id=existing.organization_id, ci_result_id=existing.pk)
@@ -77,5 +87,22 @@ def ci_result_reevaluate_gates(*, ci_result_id: int) -> int:
         return 0
     criteria = criteria_referencing(rule=CI_RESULT_REPORTED, literal="subject", from_context="subject_from_context",
                                     value=result.subject).filter(params__name=result.name)
-    return reevaluate(set(criteria.values_list("gate_id", flat=True)), trigger=Evaluation.Trigger.CI_RESULT,
-                       system="ci-result")
+    evaluated = reevaluate(set(criteria.values_list("gate_id", flat=True)), trigger=Evaluation.Trigger.CI_RESULT,
+                           system="ci-result")
+    # Paid only for the report as it was read: one updated meanwhile still owes its own evaluation.
+    CIResult.objects.filter(pk=result.pk, reported_at=result.reported_at).update(gates_evaluated_at=timezone.now())
+    return evaluated
+
+
+def ci_results_sweep() -> int:
+    """Queue the gates' re-evaluation again for reports no task has paid (stored while the broker
+    was down, or a worker was lost). Runs every minute from beat, across organizations."""
+    now = timezone.now()
+    with cross_tenant(reason="CI results sweep: find reports whose gates were never evaluated"):
+        owed = list(CIResult.cross_tenant_objects
+                    .filter(gates_evaluated_at__isnull=True, reported_at__lt=now - SWEEP_AFTER,
+                            reported_at__gte=now - SWEEP_WITHIN)
+                    .order_by("reported_at").values_list("organization_id", "pk")[:1000])
+    for org_id, result_id in owed:
+        enqueue(tasks.reevaluate_gates_for_ci_result, org_id=org_id, ci_result_id=result_id)
+    return len(owed)

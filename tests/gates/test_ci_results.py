@@ -3,14 +3,17 @@ result are re-evaluated after commit (in-process without a broker, by a real wor
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from django.db import transaction
+from django.utils import timezone
 
 from gates import services
 from gates.models import CIResult, Evaluation, Gate, Status
-from gates.tasks import reevaluate_gates_for_ci_result
+from gates.tasks import ci_results_sweep, reevaluate_gates_for_ci_result
 from tests.celery_support import broker, broker_redis_url, recording_task_runs, wait_for
 from tests.gates.factories import CIResultFactory
 from vsm import celery_app
@@ -137,3 +140,52 @@ def test_a_real_worker_re_evaluates_after_commit(org_a, org_b, owner_a):
             report()
         wait_for(lambda: Gate.objects.get(pk=gate.pk).status == Status.MET)
     assert (reevaluate_gates_for_ci_result.name, False, False) in runs
+
+
+@pytest.mark.django_db
+def test_the_sweep_queues_only_reports_whose_gates_were_never_evaluated(in_a, org_a, org_b, manager,
+                                                                        django_capture_on_commit_callbacks):
+    gate = reading_gate(manager)
+    with django_capture_on_commit_callbacks() as sent:  # the task is never run: as if the broker were down
+        owed, _ = report(external_id="owed")
+    assert len(sent) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        paid, _ = report(external_id="paid")  # its task ran in-process: its gates were evaluated
+    old, _ = report(external_id="old")
+    CIResult.objects.filter(pk=old.pk).update(gates_evaluated_at=None)
+    CIResult.objects.filter(pk__in=[owed.pk, paid.pk]).update(reported_at=timezone.now() - timedelta(minutes=2))
+    CIResult.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(days=2))
+    with tenant_context(org_b):
+        CIResultFactory(organization=org_b, reported_at=timezone.now() - timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.ci_results_sweep() == 2  # the owed report here and org B's, never paid, too old or young
+    with recording_task_runs() as queued:
+        for callback in callbacks:
+            callback()
+    assert [name for name, *_ in queued] == [reevaluate_gates_for_ci_result.name] * 2
+    assert CIResult.objects.get(pk=owed.pk).gates_evaluated_at is not None
+    gate.refresh_from_db()
+    assert gate.status == Status.MET
+    with django_capture_on_commit_callbacks() as sent:
+        report(external_id="paid", passed=False)
+    assert len(sent) == 1 and CIResult.objects.get(pk=paid.pk).gates_evaluated_at is None  # an update owes again
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_report_stored_while_redis_is_down_reaches_its_gate_when_it_returns(own_redis, org_a, org_b, owner_a):
+    with tenant_context(org_a):
+        gate = reading_gate(Actor(role=Role.OWNER, user=owner_a))
+    with broker(own_redis.url):
+        own_redis.stop()
+        with tenant_context(org_a):
+            result, _ = report()  # stored; its task could not be sent
+            assert CIResult.objects.get(pk=result.pk).gates_evaluated_at is None
+            assert Gate.objects.get(pk=gate.pk).status == Status.PENDING
+            CIResult.objects.filter(pk=result.pk).update(reported_at=timezone.now() - timedelta(minutes=2))
+        own_redis.start()
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            ci_results_sweep.delay()  # what beat sends every minute
+            with tenant_context(org_a):
+                wait_for(lambda: Gate.objects.get(pk=gate.pk).status == Status.MET, timeout=30)
+                assert CIResult.objects.get(pk=result.pk).gates_evaluated_at is not None

@@ -155,6 +155,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vsm.notifications.tasks.redeliver_pending_notifications", "schedule": 300.0},
     # Queues the derivation of delivery data whose task was never sent (integrations.services.derivation_marks).
     "delivery-derive-sweep": {"task": "integrations.tasks.delivery_derive_sweep", "schedule": 60.0},
+    # Queues the gates' re-evaluation for CI results whose task was never sent (gates.services.ci_results).
+    "ci-results-sweep": {"task": "gates.tasks.ci_results_sweep", "schedule": 60.0},
     # Queues the pulls of connections whose sync interval has passed (integrations.sync.schedule).
     "connections-sync-due": {"task": "integrations.sync.tasks.connections_sync_due", "schedule": 60.0},
 }

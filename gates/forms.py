@@ -6,6 +6,7 @@ from django import forms
 
 from gates.models import SignOff
 from vsm.accounts.models import User
+from vsm.forms import JSONField
 from vsm.tenancy.models import Membership
 
 
@@ -30,7 +31,7 @@ class GateForm(forms.Form):
         queryset=User.objects.filter(pk__in=Membership.objects.values("user_id")).order_by("email"),
         to_field_name="email", required=False, empty_label="Nobody",
         help_text="accountable for what the gate guards; may not sign off unless the gate policy allows")
-    context = forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
+    context = JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
                               help_text="what automated criteria read, as a JSON object; changing it decides the "
                                         "gate again")
 

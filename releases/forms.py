@@ -20,6 +20,7 @@ from releases.models import (
 )
 from vsm.accounts.models import User
 from vsm.catalog.models import Service, ValueStream
+from vsm.forms import JSONField
 from vsm.tenancy.models import Membership
 
 
@@ -178,7 +179,7 @@ class TemplateForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class _CriteriaField(forms.JSONField):
+class _CriteriaField(JSONField):
     """A gate's criteria as a JSON list, e.g. [{"title": "Change approved", "type": "manual",
     "signer_role": "approver"}]; the services check each criterion."""
 

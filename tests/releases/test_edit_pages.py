@@ -151,6 +151,10 @@ def test_templates_are_created_their_phases_edited_and_deleted_after_confirmatio
     ({**SIT, "entry_criteria": '{"title": "x"}'}, "A JSON list of criteria"),
     ({**SIT, "entry_criteria": '[{"title": "x", "type": "manual"}]'}, "phases[0].entry_criteria[0].signer_role"),
     ({**SIT, "duration_days": "0"}, "greater than or equal to 1"),
+    # PostgreSQL holds no NUL: typed into the name, or escaped inside the criteria's JSON.
+    ({**SIT, "name": "S\x00IT"}, "Null characters are not allowed"),
+    ({**SIT, "entry_criteria": '[{"title": "CAB\\u0000", "type": "manual", "signer_role": "approver"}]'},
+     "NUL character (\\u0000) (at [0].title)"),
 ])
 def test_template_errors_name_the_phase_and_field(world, rm_client, in_a, phase, message):
     response = rm_client.post(f"{BASE}/templates/new/", {"name": "Broken", **phases(phase)})

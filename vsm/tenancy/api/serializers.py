@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from vsm.api.inputs import InputSerializer
 from vsm.tenancy.models import ApiToken, Membership, Organization, validate_time_zone
 from vsm.tenancy.roles import Role
 
@@ -19,14 +20,14 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberAddSerializer(serializers.Serializer):
+class MemberAddSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
     full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
                                       help_text="used when the email has no account yet")
 
 
-class MemberRoleSerializer(serializers.Serializer):
+class MemberRoleSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -49,7 +50,7 @@ class TokenCreatedSerializer(TokenSerializer):
         read_only_fields = fields
 
 
-class TokenCreateSerializer(serializers.Serializer):
+class TokenCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=100, help_text="what uses it, e.g. 'github-actions deploy job'")
     role = serializers.ChoiceField(choices=Role.choices, default=Role.ENGINEER)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
@@ -63,7 +64,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrganizationUpdateSerializer(serializers.Serializer):
+class OrganizationUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     time_zone = serializers.CharField(max_length=64, required=False, validators=[validate_time_zone],
                                       help_text="an IANA zone, e.g. Europe/Berlin")

@@ -66,3 +66,51 @@ def test_a_nul_in_a_template_phase_name_answers_400_naming_it(org_a, api_as):
         format="json")
     assert response.status_code == 400, response.content
     assert "phases[0].name" in fields_of(response)
+
+
+def test_the_schema_says_optional_body_fields_are_nullable(api_a):
+    components = api_a.get("/api/schema/?format=json").json()["components"]["schemas"]
+    incident, deployment = components["IncidentInputRequest"], components["DeploymentInputRequest"]
+    assert all(incident["properties"][name].get("nullable") for name in ("resolved_at", "caused_by_deployment"))
+    assert all(deployment["properties"][name].get("nullable") for name in ("rollback_of", "release"))
+    assert not incident["properties"]["title"].get("nullable")  # required: null is still refused
+
+
+def test_null_for_an_optional_deployment_field_is_the_same_as_leaving_it_out(api_a, org_a):
+    ProductionEnvironmentFactory(organization=org_a, name="Production", slug="production")
+    response = api_a.post(f"{API}deployments/", {
+        "service": "payments-api", "environment": "production", "status": "succeeded", "rollback_of": None,
+        "release": None, "kind": None, "commits": None, "started_at": None}, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["rollback_of"], response.json()["release"], response.json()["kind"]) == (
+        None, None, "normal")
+
+
+def test_null_on_a_patch_changes_nothing(api_owner_a, org_a):
+    response = api_owner_a.patch(API, {"name": None, "time_zone": "Europe/Berlin"}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["time_zone"]) == ("Acme Payments", "Europe/Berlin")
+
+
+def test_null_for_a_required_field_is_still_refused_naming_it(api_a):
+    response = api_a.post(f"{API}incidents/", {"title": None}, format="json")
+    assert response.status_code == 400 and "title" in fields_of(response)
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"from": "9999-12-31T23:00:00-05:00"}, "from"),  # past the calendar once in UTC
+    ({"to": "0001-01-01T00:30:00+01:00"}, "to"),
+    ({"from": "2025-03-02T00:00:00Z", "to": "2025-03-01T00:00:00Z"}, "to"),
+])
+def test_booking_and_outage_windows_beyond_the_calendar_or_reversed_answer_400(api_a, params, field):
+    for collection in ("bookings/", "outages/"):
+        response = api_a.get(f"{API}{collection}", params)
+        assert response.status_code == 400 and field in fields_of(response), (collection, response.content)
+
+
+def test_a_nul_in_a_body_key_or_at_the_top_answers_400(org_a, api_as):
+    rm = api_as(Role.RELEASE_MANAGER)
+    key = rm.post(f"{API}gates/", {"name": "Go-live", "context": {"release\u0000": "1"}}, format="json")
+    assert key.status_code == 400 and "context" in fields_of(key)
+    top = rm.post(f"{API}gates/", "a\u0000b", format="json")
+    assert top.status_code == 400 and "non_field_errors" in fields_of(top)

@@ -112,6 +112,15 @@ class DependencyForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
 
+class ActivityCompleteForm(forms.Form):
+    """The note of completing a step, cut to 500 characters (the status is the service's to check)."""
+
+    note = forms.CharField(required=False, strip=False)
+
+    def clean_note(self):
+        return self.cleaned_data["note"][:500]
+
+
 class ActivityForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=ActivityKind.choices, initial=ActivityKind.MANUAL)

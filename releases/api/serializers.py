@@ -32,7 +32,7 @@ from releases.models import (
 )
 from releases.selectors import plan_progress
 from vsm.api.fields import BIGINT_MAX
-from vsm.api.inputs import InputSerializer
+from vsm.api.inputs import InputSerializer, NullMeansOmitted
 from vsm.catalog.models import Service, ValueStream
 from vsm.tenancy.models import Membership
 
@@ -423,7 +423,7 @@ class SlotBookInputSerializer(InputSerializer):
     slot_start = AwareDateTimeField()
 
 
-class ReleaseSettingsSerializer(serializers.ModelSerializer):
+class ReleaseSettingsSerializer(NullMeansOmitted, serializers.ModelSerializer):
     class Meta:
         model = ReleaseSettings
         fields = ["require_release_slots", "updated_at"]

@@ -90,6 +90,8 @@ def test_null_on_a_patch_changes_nothing(api_owner_a, org_a):
     response = api_owner_a.patch(API, {"name": None, "time_zone": "Europe/Berlin"}, format="json")
     assert response.status_code == 200, response.content
     assert (response.json()["name"], response.json()["time_zone"]) == ("Acme Payments", "Europe/Berlin")
+    settings = api_owner_a.patch(f"{API}release-settings/", {"require_release_slots": None}, format="json")
+    assert settings.status_code == 200 and settings.json()["require_release_slots"] is False
 
 
 def test_null_for_a_required_field_is_still_refused_naming_it(api_a):

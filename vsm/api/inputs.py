@@ -1,4 +1,4 @@
-"""The base of every API request body serializer."""
+"""The bases of every API request body serializer."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 
-class InputSerializer(serializers.Serializer):
-    """A request body in which ``null`` for an optional field means exactly what leaving the
-    field out means: its default on a create, no change on a PATCH. Incident tools send
-    ``"resolved_at": null`` for an open incident; code generated from the schema sends null for
-    every unset field. Optional fields are marked ``allow_null`` so the schema says ``nullable``.
+class NullMeansOmitted:
+    """For a request body's serializer (Serializer or ModelSerializer): ``null`` for an optional
+    field means exactly what leaving the field out means, its default on a create and no change on
+    a PATCH. Incident tools send ``"resolved_at": null`` for an open incident; code generated from
+    the schema sends null for every unset field. Optional fields are marked ``allow_null`` so the
+    schema says ``nullable``.
 
     A field that declares ``allow_null=True`` itself keeps its own meaning of null (on a PATCH
     that usually clears the value, e.g. a release's value stream)."""
@@ -30,6 +31,10 @@ class InputSerializer(serializers.Serializer):
             data = {name: value for name, value in data.items()
                     if value is not None or not getattr(fields.get(name), "null_is_omitted", False)}
         return super().to_internal_value(data)
+
+
+class InputSerializer(NullMeansOmitted, serializers.Serializer):
+    """The base of every request body serializer that is not a ModelSerializer."""
 
 
 class WindowFilterSerializer(serializers.Serializer):

@@ -116,3 +116,11 @@ def test_a_nul_in_a_body_key_or_at_the_top_answers_400(org_a, api_as):
     assert key.status_code == 400 and "context" in fields_of(key)
     top = rm.post(f"{API}gates/", "a\u0000b", format="json")
     assert top.status_code == 400 and "non_field_errors" in fields_of(top)
+
+
+@pytest.mark.parametrize("name", [5, ["PROD"], {"x": 1}])
+def test_a_template_phase_name_that_is_not_text_answers_400_naming_it(org_a, api_as, name):
+    # A phase is a JSON object the service reads: its name may come as any JSON type.
+    response = api_as(Role.RELEASE_MANAGER).post(f"{API}release-templates/", {
+        "name": "Hotfix", "phases": [{"name": name}]}, format="json")
+    assert response.status_code == 400 and "phases[0].name" in fields_of(response), response.content

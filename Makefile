@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CLI := clients/sluice-cli
 PORT ?= 8000
 
-.PHONY: demo demo-reset test lint install worker beat clean
+.PHONY: demo demo-reset test fuzz lint install worker beat clean
 
 $(STAMP): pyproject.toml $(CLI)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ demo-reset: $(STAMP)
 
 test: $(STAMP)
 	DJANGO_SETTINGS_MODULE=vsm.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+# The API fuzz test (tests/api/test_fuzz.py) with many more examples per operation; add
+# SLUICE_FUZZ_CONFORMANCE=1 to also count answers that do not match the schema.
+fuzz: $(STAMP)
+	SLUICE_FUZZ_EXAMPLES=$${SLUICE_FUZZ_EXAMPLES:-40} DJANGO_SETTINGS_MODULE=vsm.settings.test \
+		$(BIN)/pytest -p no:cacheprovider -s tests/api/test_fuzz.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ from django import forms
 
 from gates.models import SignOff
 from vsm.accounts.models import User
+from vsm.forms import JSONField
 from vsm.tenancy.models import Membership
 
 
@@ -32,7 +33,7 @@ class GateForm(forms.Form):
         help_text="accountable for what the gate guards; may not sign off unless the gate policy allows. A new "
                   "owner withdraws the gate's sign-offs, and you may not hand the gate on if that would let you sign "
                   "it")
-    context = forms.JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
+    context = JSONField(required=False, widget=forms.Textarea(attrs={"rows": 4}),
                               help_text="what automated criteria read, as a JSON object; changing it decides the "
                                         "gate again")
 

@@ -20,6 +20,7 @@ from releases.models import (
 )
 from vsm.accounts.models import User
 from vsm.catalog.models import Service, ValueStream
+from vsm.forms import JSONField
 from vsm.tenancy.models import Membership
 
 
@@ -111,6 +112,15 @@ class DependencyForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
 
+class ActivityCompleteForm(forms.Form):
+    """The note of completing a step, cut to 500 characters (the status is the service's to check)."""
+
+    note = forms.CharField(required=False, strip=False)
+
+    def clean_note(self):
+        return self.cleaned_data["note"][:500]
+
+
 class ActivityForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=ActivityKind.choices, initial=ActivityKind.MANUAL)
@@ -178,7 +188,7 @@ class TemplateForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class _CriteriaField(forms.JSONField):
+class _CriteriaField(JSONField):
     """A gate's criteria as a JSON list, e.g. [{"title": "Change approved", "type": "manual",
     "signer_role": "approver"}]; the services check each criterion."""
 

@@ -20,6 +20,7 @@ from environments.feeds import make_feed_token
 from gates.selectors import gate_checklists
 from releases import selectors, services
 from releases.forms import (
+    ActivityCompleteForm,
     ActivityForm,
     CalendarForm,
     DependencyForm,
@@ -214,10 +215,13 @@ class ActivityCompleteView(ReleasePage):
 
     def post(self, request, activity_id: int):
         activity = get_object_or_404(DeploymentActivity, pk=activity_id)
+        form = ActivityCompleteForm(request.POST)
         status = request.POST.get("status") or "done"
         try:
+            if not form.is_valid():  # a NUL character, which PostgreSQL cannot store
+                raise DomainError(next(iter(form.errors.values()))[0], fields=form.errors)
             services.activity_complete(actor=self.actor, activity=activity, status=status,
-                                       note=request.POST.get("note", "")[:500])
+                                       note=form.cleaned_data["note"])
         except DomainError as error:
             return _detail(self, activity.release_id, status=error.status, activity_error=error,
                            activity_error_id=activity.pk)

@@ -44,7 +44,7 @@ class RejectNulQueryMiddleware:
     parameter, in the API's error shape.
 
     PostgreSQL cannot store or compare text with NUL, so such a value would fail deep in a query
-    as a 500. Serializers already refuse NUL in bodies (DRF's CharField), but query parameters
+    as a 500. Bodies are checked by the API's JSON parser (vsm.api.parsers), but query parameters
     reach filters and selectors directly, so every API endpoint is covered here at once. Pages
     read their filters through forms (Django's CharField refuses NUL) or, for analytics,
     analytics.query.param_values, which shows the error in the page's filter form."""

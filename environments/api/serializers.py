@@ -15,6 +15,7 @@ from environments.models import (
     ProvisioningRequest,
     Tier,
 )
+from vsm.api.inputs import InputSerializer, WindowFilterSerializer
 from vsm.catalog.models import Team, ValueStream
 
 
@@ -50,7 +51,7 @@ class EnvironmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EnvironmentInputSerializer(serializers.Serializer):
+class EnvironmentInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=60, required=False)
     tier = serializers.ChoiceField(choices=Tier.choices, required=False)
@@ -86,7 +87,7 @@ class GroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GroupInputSerializer(serializers.Serializer):
+class GroupInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=60, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -137,7 +138,7 @@ class BookingCreatedSerializer(BookingSerializer):
         return BookingBriefSerializer(self.context["all_bookings"], many=True).data
 
 
-class BookingRequestSerializer(serializers.Serializer):
+class BookingRequestSerializer(InputSerializer):
     environment = _slug_field(Environment, required=False, help_text="the environment's slug; or give `group`")
     group = _slug_field(EnvironmentGroup, required=False, help_text="book every member of this group")
     start = AwareDateTimeField()
@@ -159,7 +160,8 @@ class BookingRequestSerializer(serializers.Serializer):
 
 
 # Built with type(): the query parameters are named `from` and `to`, which Python reserves.
-BookingFilterSerializer = type("BookingFilterSerializer", (serializers.Serializer,), {
+BookingFilterSerializer = type("BookingFilterSerializer", (WindowFilterSerializer,), {
+    "window": ("from", "to"),
     "environment": serializers.SlugField(required=False, help_text="environment slug"),
     "team": serializers.SlugField(required=False, help_text="team slug"),
     "status": serializers.ChoiceField(choices=Booking.Status.choices, required=False),
@@ -170,11 +172,11 @@ BookingFilterSerializer = type("BookingFilterSerializer", (serializers.Serialize
 })
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(InputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class ExtendSerializer(serializers.Serializer):
+class ExtendSerializer(InputSerializer):
     end = AwareDateTimeField()
 
 
@@ -192,7 +194,7 @@ class OutageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OutageInputSerializer(serializers.Serializer):
+class OutageInputSerializer(InputSerializer):
     environment = _slug_field(Environment)
     kind = serializers.ChoiceField(choices=Outage.Kind.choices, default=Outage.Kind.MAINTENANCE)
     start = AwareDateTimeField()
@@ -200,7 +202,8 @@ class OutageInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-OutageFilterSerializer = type("OutageFilterSerializer", (serializers.Serializer,), {
+OutageFilterSerializer = type("OutageFilterSerializer", (WindowFilterSerializer,), {
+    "window": ("from", "to"),
     "environment": serializers.SlugField(required=False, help_text="environment slug"),
     "from": AwareDateTimeField(required=False, help_text="outages ending after this time"),
     "to": AwareDateTimeField(required=False, help_text="outages starting before this time"),
@@ -209,7 +212,7 @@ OutageFilterSerializer = type("OutageFilterSerializer", (serializers.Serializer,
 
 # --- leases ---------------------------------------------------------------------------------
 
-class LeaseRequestSerializer(serializers.Serializer):
+class LeaseRequestSerializer(InputSerializer):
     booking = serializers.IntegerField(required=False, min_value=1, help_text="the booking the job deploys under")
     service = serializers.SlugField(required=False, help_text="the service deployed; its team's booking counts")
     version = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
@@ -265,7 +268,7 @@ class DeploymentApprovalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeploymentApprovalInputSerializer(serializers.Serializer):
+class DeploymentApprovalInputSerializer(InputSerializer):
     environment = _slug_field(Environment)
     service = serializers.SlugField()
     version = serializers.CharField(max_length=120)
@@ -290,14 +293,14 @@ class ProvisioningRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProvisioningInputSerializer(serializers.Serializer):
+class ProvisioningInputSerializer(InputSerializer):
     team = _slug_field(Team)
     tier = serializers.ChoiceField(choices=Tier.choices)
     purpose = serializers.CharField(max_length=500)
     needed_by = serializers.DateField()
 
 
-class ProvisioningAdvanceSerializer(serializers.Serializer):
+class ProvisioningAdvanceSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=[ProvisioningRequest.Status.PROVISIONING, ProvisioningRequest.Status.READY,
                                               ProvisioningRequest.Status.DECLINED])
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

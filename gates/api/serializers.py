@@ -10,6 +10,7 @@ from gates.models import WAIVED, CIResult, Criterion, Evaluation, Gate, GateKind
 from gates.selectors import active_waiver
 from gates.services import MAX_SIGN_OFFS
 from vsm.accounts.models import User
+from vsm.api.inputs import InputSerializer
 from vsm.tenancy.models import Membership
 from vsm.tenancy.roles import Role
 
@@ -137,7 +138,7 @@ def _members():
     return User.objects.filter(pk__in=Membership.objects.values("user_id"))
 
 
-class CriterionInputSerializer(serializers.Serializer):
+class CriterionInputSerializer(InputSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     type = serializers.ChoiceField(choices=Criterion.Type.choices)
@@ -155,7 +156,7 @@ class CriterionCreateSerializer(CriterionInputSerializer):
     gate = serializers.PrimaryKeyRelatedField(queryset=Gate.objects.all())
 
 
-class GateInputSerializer(serializers.Serializer):
+class GateInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=GateKind.choices, required=False)
     owner = serializers.SlugRelatedField(slug_field="email", queryset=_members(), required=False, allow_null=True,
@@ -164,7 +165,7 @@ class GateInputSerializer(serializers.Serializer):
     criteria = CriterionInputSerializer(many=True, required=False)
 
 
-class GateUpdateSerializer(serializers.Serializer):
+class GateUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     owner = serializers.SlugRelatedField(slug_field="email", queryset=_members(), required=False, allow_null=True,
                                          help_text="the member accountable for what the gate guards; may not sign "
@@ -177,17 +178,17 @@ class GateFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=GateKind.choices, required=False)
 
 
-class SignOffInputSerializer(serializers.Serializer):
+class SignOffInputSerializer(InputSerializer):
     decision = serializers.ChoiceField(choices=SignOff.Decision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class WaiverInputSerializer(serializers.Serializer):
+class WaiverInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=2000)
     expires_at = serializers.DateTimeField(help_text="ISO 8601 with its UTC offset; must be in the future")
 
 
-class CIResultInputSerializer(serializers.Serializer):
+class CIResultInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, help_text="what was checked, e.g. 'integration-tests'")
     subject = serializers.CharField(max_length=200, help_text="what it was checked on, e.g. '2.4.0' or 'release:42'")
     passed = serializers.BooleanField()
@@ -203,7 +204,7 @@ class CIResultFilterSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=200, required=False)
 
 
-class GatePolicyInputSerializer(serializers.Serializer):
+class GatePolicyInputSerializer(InputSerializer):
     allow_owner_sign_off = serializers.BooleanField(required=False)
     waiver_roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), required=False,
                                          allow_empty=True)

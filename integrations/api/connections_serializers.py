@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.models import Connection, ConnectionKind, SyncRun, WebhookDelivery
+from vsm.api.inputs import InputSerializer
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
@@ -34,7 +35,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
         return getattr(connection, "revealed_webhook_secret", None)
 
 
-class ConnectionInputSerializer(serializers.Serializer):
+class ConnectionInputSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=ConnectionKind.choices)
     name = serializers.CharField(max_length=120)
     base_url = serializers.URLField(max_length=200, required=False, allow_blank=True)

@@ -27,6 +27,7 @@ from integrations.models import (
     WorkItem,
 )
 from vsm.api.fields import BIGINT_MAX, INT_MAX
+from vsm.api.inputs import InputSerializer, WindowFilterSerializer
 
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
@@ -50,7 +51,7 @@ def _text(max_length: int, **kwargs) -> serializers.CharField:
 
 # --- input ----------------------------------------------------------------------------------
 
-class CommitInputSerializer(serializers.Serializer):
+class CommitInputSerializer(InputSerializer):
     sha = ShaField()
     message = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     author = _text(255)
@@ -60,7 +61,7 @@ class CommitInputSerializer(serializers.Serializer):
     url = serializers.URLField(required=False, max_length=1000)
 
 
-class DeploymentInputSerializer(serializers.Serializer):
+class DeploymentInputSerializer(InputSerializer):
     service = serializers.CharField(max_length=255, help_text="slug or name; an unknown service is created")
     environment = serializers.CharField(max_length=255, help_text="slug or name of an environment Sluice knows")
     status = serializers.ChoiceField(choices=DeploymentStatus.choices)
@@ -80,7 +81,7 @@ class DeploymentInputSerializer(serializers.Serializer):
     commits = CommitInputSerializer(many=True, required=False)
 
 
-class IncidentInputSerializer(serializers.Serializer):
+class IncidentInputSerializer(InputSerializer):
     title = serializers.CharField(max_length=500)
     external_id = _text(255)
     number = _text(60)
@@ -97,13 +98,13 @@ class IncidentInputSerializer(serializers.Serializer):
     url = serializers.URLField(required=False, max_length=1000)
 
 
-class TestCountsSerializer(serializers.Serializer):
+class TestCountsSerializer(InputSerializer):
     passed = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
     failed = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
     skipped = serializers.IntegerField(min_value=0, max_value=INT_MAX, required=False)
 
 
-class PipelineRunInputSerializer(serializers.Serializer):
+class PipelineRunInputSerializer(InputSerializer):
     pipeline = serializers.CharField(max_length=255)
     status = serializers.ChoiceField(choices=RunStatus.choices)
     external_id = _text(255)
@@ -122,23 +123,20 @@ class PipelineRunInputSerializer(serializers.Serializer):
                                           required=False)
 
 
-class CommitsInputSerializer(serializers.Serializer):
-    service = serializers.CharField(max_length=255, help_text="slug or name; an unknown service is created")
+class CommitsInputSerializer(InputSerializer):
+    # A posted commit's external_id is "<service>@<sha>" in a 255-character column.
+    service = serializers.CharField(max_length=255 - 1 - 64, help_text=(
+        "slug or name (at most 190 characters); an unknown service is created"))
     commits = CommitInputSerializer(many=True, allow_empty=False, max_length=1000)
 
 
 # --- filters --------------------------------------------------------------------------------
 
-class RecordFilterSerializer(serializers.Serializer):
+class RecordFilterSerializer(WindowFilterSerializer):
     service = serializers.SlugField(required=False, help_text="service slug")
     source = serializers.CharField(required=False, max_length=16, help_text="api, github, gitlab, jira, ...")
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-
-    def validate(self, attrs):
-        if attrs.get("since") and attrs.get("until") and attrs["until"] < attrs["since"]:
-            raise serializers.ValidationError({"until": ["Must not be before since."]})
-        return attrs
 
 
 class DeploymentFilterSerializer(RecordFilterSerializer):

@@ -20,13 +20,13 @@ from django.db import IntegrityError, transaction
 from integrations.connectors import WEBHOOKS
 from integrations.mapping import Mapping
 from integrations.models import Connection, ConnectionKind, SyncRun
-from integrations.services._nul import nul_at
 from integrations.services.mapping_reapply import mapping_reapply
 from integrations.sync.credentials import credentials_text
 from integrations.sync.plans import base_url_of, options_validate, pulls
 from vsm import outbound
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
+from vsm.nul import nul_at
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import require_org_id
 from vsm.tenancy.roles import Perm

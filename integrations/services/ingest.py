@@ -30,8 +30,8 @@ from integrations.models import Connection
 from integrations.services import ingest_delivery, ingest_work
 from integrations.services._batch import CREATED, UPDATED, Written, lock, upsert
 from integrations.services._catalog import Catalog
-from integrations.services._nul import nul_at
 from integrations.services.derivation_marks import derivation_mark
+from vsm.nul import nul_at
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import require_org_id
 

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from environments.models import Environment
 from integrations import normalized as n
+from integrations.connectors.base import PayloadError
 from integrations.models import Commit, Deployment, Incident, PipelineRun
 from integrations.services._catalog import releases_by_name
 from integrations.services.ingest import IngestResult, records_ingest
@@ -55,6 +56,15 @@ def _external_id(external_id: str | None, idempotency_key: str | None) -> str:
     if idempotency_key:
         return f"idempotency-key:{idempotency_key}"
     return f"api:{uuid.uuid4().hex}"  # neither: every post is a new record, as the caller asked
+
+
+def _ingest(records: list[n.NormalizedRecord], actor: Actor) -> IngestResult:
+    """records_ingest of what a request posted: a value its columns cannot hold is bad input
+    (400 naming the field), not a server error."""
+    try:
+        return records_ingest(connection=None, records=records, actor=actor)
+    except PayloadError as exc:
+        raise InvalidInput.field(exc.field or "non_field_errors", exc.message) from exc
 
 
 def _environment(raw: str | None, *, field: str = "environment") -> Environment | None:
@@ -125,7 +135,7 @@ def deployment_record(*, actor: Actor, service: str, environment: str, status: s
         pipeline_run_external_id=pipeline_run, change_request=change_request, triggered_by=triggered_by, url=url,
         commits=tuple(_commit(service, c) for c in commits),
         rollback_of_id=_by_id_or_name(rollback_of, Deployment, "rollback_of"), release_id=release_id)
-    result = records_ingest(connection=None, records=[record], actor=actor)
+    result = _ingest([record], actor)
     return _stored(result, "deployment", external_id, Deployment, actor, "deployment")
 
 
@@ -158,7 +168,7 @@ def incident_record(*, actor: Actor, title: str, external_id: str | None = None,
         service=known_service.slug if known_service else None, environment=env.slug if env else None,
         opened_at=opened_at, resolved_at=resolved_at, caused_by_commit_sha=caused_by_commit_sha,
         caused_by_version=caused_by_version, url=url, caused_by_deployment_id=caused_by_deployment)
-    result = records_ingest(connection=None, records=[record], actor=actor)
+    result = _ingest([record], actor)
     return _stored(result, "incident", external_id, Incident, actor, "incident")
 
 
@@ -180,7 +190,7 @@ def pipeline_run_record(*, actor: Actor, pipeline: str, status: str, external_id
         started_at=started_at, finished_at=finished_at, tests_passed=tests.get("passed"),
         tests_failed=tests.get("failed"), tests_skipped=tests.get("skipped"), coverage=coverage, url=url,
         pull_request_numbers=tuple(pull_requests), version=version)
-    result = records_ingest(connection=None, records=[record], actor=actor)
+    result = _ingest([record], actor)
     return _stored(result, "pipeline_run", external_id, PipelineRun, actor, "pipeline_run")
 
 
@@ -189,7 +199,7 @@ def commits_record(*, actor: Actor, service: str, commits: list[dict]) -> tuple[
     """Record commits of a service (created on first sight, like a deployment's). Returns the
     rows in the order given and how many were new."""
     records = [_commit(service, c) for c in commits]
-    result = records_ingest(connection=None, records=records, actor=actor)
+    result = _ingest(records, actor)
     rows = Commit.objects.in_bulk([result.ids["commit"][r.external_id] for r in records])
     ordered = [rows[result.ids["commit"][r.external_id]] for r in records]
     if result.changed:

@@ -32,6 +32,7 @@ from releases.models import (
 )
 from releases.selectors import plan_progress
 from vsm.api.fields import BIGINT_MAX
+from vsm.api.inputs import InputSerializer, NullMeansOmitted
 from vsm.catalog.models import Service, ValueStream
 from vsm.tenancy.models import Membership
 
@@ -72,7 +73,7 @@ class FreezeWindowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FreezeWindowInputSerializer(serializers.Serializer):
+class FreezeWindowInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     starts_at = AwareDateTimeField(help_text="start of the window, or of its first occurrence when recurring")
     ends_at = AwareDateTimeField(help_text="end of the window, or of its first occurrence when recurring")
@@ -108,7 +109,7 @@ class FreezeWindowFilterSerializer(serializers.Serializer):
     current = serializers.BooleanField(required=False, default=False, help_text="only windows not over yet")
 
 
-class FreezeOverrideInputSerializer(serializers.Serializer):
+class FreezeOverrideInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=2000)
     release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all(), required=False, allow_null=True)
     environment = _slug(Environment, required=False, allow_null=True)
@@ -144,7 +145,7 @@ class TemplateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TemplateInputSerializer(serializers.Serializer):
+class TemplateInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True)
     phases = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=20, help_text=(
@@ -173,7 +174,7 @@ class PhaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PhaseInputSerializer(serializers.Serializer):
+class PhaseInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=60)
     planned_start = AwareDateTimeField()
     planned_end = AwareDateTimeField()
@@ -182,7 +183,7 @@ class PhaseInputSerializer(serializers.Serializer):
     exit_criteria = serializers.ListField(child=serializers.DictField(), required=False, max_length=50)
 
 
-class PhaseUpdateSerializer(serializers.Serializer):
+class PhaseUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=60, required=False)
     planned_start = AwareDateTimeField(required=False)
     planned_end = AwareDateTimeField(required=False)
@@ -277,7 +278,7 @@ class ReleaseDetailSerializer(ReleaseSerializer):
         return [late.message for late in self.context.get("warnings", [])]
 
 
-class ReleaseInputSerializer(serializers.Serializer):
+class ReleaseInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     version = serializers.CharField(max_length=120)
     value_stream = _slug(ValueStream, required=False, allow_null=True)
@@ -317,7 +318,7 @@ class ReleaseInputSerializer(serializers.Serializer):
         return data
 
 
-class ReleaseUpdateSerializer(serializers.Serializer):
+class ReleaseUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     version = serializers.CharField(max_length=120, required=False)
     value_stream = _slug(ValueStream, required=False, allow_null=True)
@@ -341,12 +342,12 @@ class ReleaseFilterSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, max_length=100)
 
 
-class AdvanceSerializer(serializers.Serializer):
+class AdvanceSerializer(InputSerializer):
     phase = serializers.IntegerField(required=False, min_value=1, help_text=(
         "the phase you mean to move on (the active one, or the first to start); another answers 409"))
 
 
-class DependencyInputSerializer(serializers.Serializer):
+class DependencyInputSerializer(InputSerializer):
     depends_on = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
     needed_by = AwareDateTimeField(required=False, allow_null=True,
                                    help_text="default: the dependent release's planned start")
@@ -355,7 +356,7 @@ class DependencyInputSerializer(serializers.Serializer):
 
 # --- deployment plans -----------------------------------------------------------------------
 
-class ActivityInputSerializer(serializers.Serializer):
+class ActivityInputSerializer(InputSerializer):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ActivityKind.choices, required=False)
     owner = MemberEmailField(required=False, allow_null=True)
@@ -366,7 +367,7 @@ class ActivityUpdateSerializer(ActivityInputSerializer):
     title = serializers.CharField(max_length=200, required=False)
 
 
-class ActivityCompleteSerializer(serializers.Serializer):
+class ActivityCompleteSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=ActivityStatus.choices, required=False, help_text="done or skipped")
     evidence_url = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -382,7 +383,7 @@ class SlotWindowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SlotWindowInputSerializer(serializers.Serializer):
+class SlotWindowInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     starts_at = AwareDateTimeField(help_text="start of the first slot")
     ends_at = AwareDateTimeField(help_text="end of the first slot")
@@ -417,12 +418,12 @@ SlotQuerySerializer = type("SlotQuerySerializer", (serializers.Serializer,), {
 })
 
 
-class SlotBookInputSerializer(serializers.Serializer):
+class SlotBookInputSerializer(InputSerializer):
     release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all())
     slot_start = AwareDateTimeField()
 
 
-class ReleaseSettingsSerializer(serializers.ModelSerializer):
+class ReleaseSettingsSerializer(NullMeansOmitted, serializers.ModelSerializer):
     class Meta:
         model = ReleaseSettings
         fields = ["require_release_slots", "updated_at"]
@@ -432,7 +433,7 @@ class ReleaseSettingsSerializer(serializers.ModelSerializer):
 
 # --- deployment checks ----------------------------------------------------------------------
 
-class DeploymentCheckInputSerializer(serializers.Serializer):
+class DeploymentCheckInputSerializer(InputSerializer):
     service = serializers.CharField(max_length=60, help_text="the service's slug")
     environment = serializers.CharField(max_length=60, help_text="the environment's slug")
     version = serializers.CharField(max_length=120)

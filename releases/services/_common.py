@@ -34,6 +34,8 @@ def validate(instance: models.Model, *, exclude: list[str] | None = None) -> Non
 
 
 def require_text(name: str, value: str | None, *, max_length: int) -> str:
+    if value is not None and not isinstance(value, str):  # from a JSON object: any type may come
+        raise InvalidInput.field(name, "Give text.")
     value = (value or "").strip()
     if not value:
         raise InvalidInput.field(name, "This field is required.")

@@ -78,6 +78,8 @@ def test_the_gate_page_edits_the_gate_and_names_bad_fields(gate, member_factory,
     assert 'data-testid="gate-edit"' in client.get(page).content.decode()
     bad = client.post(f"{page}edit/", {"name": "Go-live", "owner": "", "context": "[1]"})
     assert bad.status_code == 400 and "The context is a JSON object" in bad.content.decode()
+    nul = client.post(f"{page}edit/", {"name": "Go-live", "owner": "", "context": '{"release_version": "1\\u0000"}'})
+    assert nul.status_code == 400 and "NUL character (\\u0000) (at release_version)" in nul.content.decode()
     done = client.post(f"{page}edit/", {"name": "Go-live 2", "owner": "rm4@acme.test",
                                         "context": '{"release_version": "1.0"}'})
     assert done.status_code == 302 and Gate.objects.get(pk=gate.pk).name == "Go-live 2"

@@ -53,8 +53,9 @@ def test_a_generated_webhook_secret_is_shown_once(api_owner_a, org_a, in_org):
     ({"base_url": "not a url"}, "base_url"),
     ({"sync_interval_minutes": 0}, "sync_interval_minutes"),
     ({"kind": "generic", "sync_enabled": True}, "sync_enabled"),
-    ({"options": {"repositories": ["acme/api\u0000"]}}, "options"),
-    ({"mapping": {"status_categories": {"parked\u0000": "todo"}}}, "mapping"),
+    # A NUL is refused by the API's JSON parser, naming where it sits.
+    ({"options": {"repositories": ["acme/api\u0000"]}}, "options.repositories[0]"),
+    ({"mapping": {"status_categories": {"parked\u0000": "todo"}}}, "mapping.status_categories"),
     ({"credentials": {"token": ["ghp_1"]}}, "credentials"),
     ({"credentials": "ghp_1\nX-Injected: 1"}, "credentials"),
 ])

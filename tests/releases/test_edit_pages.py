@@ -10,7 +10,12 @@ import pytest
 
 from releases.models import Release, ReleaseSlotWindow, ReleaseTemplate
 from tests.releases.conftest import next_monday
-from tests.releases.factories import ReleaseFactory, ReleaseSlotWindowFactory, SlotBookingFactory
+from tests.releases.factories import (
+    DeploymentActivityFactory,
+    ReleaseFactory,
+    ReleaseSlotWindowFactory,
+    SlotBookingFactory,
+)
 from tests.releases.test_pages import BASE, local
 from vsm.audit.models import AuditEvent
 from vsm.tenancy.roles import Role
@@ -151,6 +156,10 @@ def test_templates_are_created_their_phases_edited_and_deleted_after_confirmatio
     ({**SIT, "entry_criteria": '{"title": "x"}'}, "A JSON list of criteria"),
     ({**SIT, "entry_criteria": '[{"title": "x", "type": "manual"}]'}, "phases[0].entry_criteria[0].signer_role"),
     ({**SIT, "duration_days": "0"}, "greater than or equal to 1"),
+    # PostgreSQL holds no NUL: typed into the name, or escaped inside the criteria's JSON.
+    ({**SIT, "name": "S\x00IT"}, "Null characters are not allowed"),
+    ({**SIT, "entry_criteria": '[{"title": "CAB\\u0000", "type": "manual", "signer_role": "approver"}]'},
+     "NUL character (\\u0000) (at [0].title)"),
 ])
 def test_template_errors_name_the_phase_and_field(world, rm_client, in_a, phase, message):
     response = rm_client.post(f"{BASE}/templates/new/", {"name": "Broken", **phases(phase)})
@@ -161,3 +170,16 @@ def test_template_errors_name_the_phase_and_field(world, rm_client, in_a, phase,
 def test_a_template_name_taken_is_a_conflict_on_the_name(world, rm_client, in_a):
     response = rm_client.post(f"{BASE}/templates/new/", {"name": world.template.name, **phases(SIT)})
     assert response.status_code == 409 and "already exists" in response.content.decode()
+
+
+def test_a_step_note_with_a_nul_is_shown_as_an_error_and_nothing_is_completed(world, rm_client, make_release, org_a,
+                                                                               in_a):
+    activity = DeploymentActivityFactory(organization=org_a, release=make_release(), title="Flip the flag")
+    response = rm_client.post(f"{BASE}/activities/{activity.pk}/complete/", {"status": "done", "note": "ok\x00"})
+    assert response.status_code == 400 and "Null characters are not allowed" in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.status != "done"
+    done = rm_client.post(f"{BASE}/activities/{activity.pk}/complete/", {"status": "done", "note": "x" * 600})
+    assert done.status_code == 302  # a long note is still cut to 500 characters, as before
+    activity.refresh_from_db()
+    assert (activity.status, len(activity.note)) == ("done", 500)

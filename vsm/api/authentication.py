@@ -1,11 +1,14 @@
 """API authentication, always inside the organization named by the URL: a token of another
-organization is simply not found there (401), and a session user must be a member."""
+organization is simply not found there (401), and a session user must be a member. Outside an
+organization (the schema and its docs, a URL naming no organization) a token is ignored: tokens
+belong to one organization, and clients send theirs to every URL."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 
+from vsm.tenancy.context import current_org_id
 from vsm.tenancy.services import api_token_authenticate
 
 
@@ -29,7 +32,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
-        if not header:
+        if not header or current_org_id() is None:
             return None
         scheme, _, secret = header.partition(" ")
         if scheme.lower() not in ("bearer", "token"):

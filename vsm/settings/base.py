@@ -295,7 +295,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["vsm.api.permissions.OrgRolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["vsm.api.parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["vsm.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "vsm.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -7,6 +7,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vsm.api.inputs import InputSerializer
 from vsm.catalog.forms import DESCRIPTION_MAX
 from vsm.catalog.models import Service, Team, ValueStream
 
@@ -14,7 +15,7 @@ MAX_TEAM_SIZE = 500
 _EMAILS = serializers.ListField(child=serializers.EmailField())
 
 
-class _EntryInput(serializers.Serializer):
+class _EntryInput(InputSerializer):
     """PUT replaces: an omitted description becomes empty. An omitted slug is kept (on create it
     is made from the name)."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from vsm.api.inputs import InputSerializer
 from vsm.tenancy.models import ApiToken, Invitation, Membership, Organization, validate_time_zone
 from vsm.tenancy.roles import Role
 
@@ -20,7 +21,7 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberAddSerializer(serializers.Serializer):
+class MemberAddSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices)
 
@@ -41,7 +42,7 @@ class InvitationSerializer(serializers.ModelSerializer):
         return not invitation.email_error
 
 
-class MemberRoleSerializer(serializers.Serializer):
+class MemberRoleSerializer(InputSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -64,7 +65,7 @@ class TokenCreatedSerializer(TokenSerializer):
         read_only_fields = fields
 
 
-class TokenCreateSerializer(serializers.Serializer):
+class TokenCreateSerializer(InputSerializer):
     name = serializers.CharField(max_length=100, help_text="what uses it, e.g. 'github-actions deploy job'")
     role = serializers.ChoiceField(choices=Role.choices, default=Role.ENGINEER)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
@@ -78,7 +79,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrganizationUpdateSerializer(serializers.Serializer):
+class OrganizationUpdateSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     time_zone = serializers.CharField(max_length=64, required=False, validators=[validate_time_zone],
                                       help_text="an IANA zone, e.g. Europe/Berlin")

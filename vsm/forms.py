@@ -1,0 +1,20 @@
+"""Form fields shared by the apps' pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from vsm.nul import nul_at
+
+
+class JSONField(forms.JSONField):
+    """Django's JSON form field, refusing a NUL character (``\\u0000``) anywhere in the value.
+    Django's CharField refuses NUL in the text typed, but JSON spells it as an escape that only
+    parsing reveals, and PostgreSQL's jsonb cannot hold it."""
+
+    def validate(self, value):
+        super().validate(value)
+        where = nul_at(value, "")
+        if where is not None:
+            inside = f" (at {where.lstrip('.')})" if where else ""
+            raise forms.ValidationError(f"Must not contain a NUL character (\\u0000){inside}.", code="null_characters")

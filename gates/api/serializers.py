@@ -172,11 +172,6 @@ class GateUpdateSerializer(serializers.Serializer):
     context = serializers.DictField(required=False, help_text="what rules read; the gate is decided again")
 
 
-class GateFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    kind = serializers.ChoiceField(choices=GateKind.choices, required=False)
-
-
 class SignOffInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=SignOff.Decision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -196,11 +191,6 @@ class CIResultInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=200,
                                         help_text="your id for this result (or send an Idempotency-Key header): "
                                                   "a replay updates the one result instead of adding another")
-
-
-class CIResultFilterSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
-    subject = serializers.CharField(max_length=200, required=False)
 
 
 class GatePolicyInputSerializer(serializers.Serializer):

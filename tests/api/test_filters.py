@@ -20,6 +20,8 @@ FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
                       "object_id": (STRING, "x" * 65), "actor": (STRING, "x" * 255),
                       "since": (DATE, "soon"), "until": (DATE, "2026-02-30")},
     "members/": {}, "invitations/": {}, "tokens/": {},
+    "gates/": {"status": (STRING, "nope"), "kind": (STRING, "nope")},
+    "ci-results/": {"name": (STRING, "x" * 201), "subject": (STRING, "x" * 201)},
 }
 PAGINATION = {"page", "page_size"}
 

@@ -8,7 +8,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
 PREFIX = "/api/v1/orgs/{org_slug}/"
-STRING, DATE = {"type": "string"}, {"type": "string", "format": "date"}
+STRING, DATE, INTEGER = {"type": "string"}, {"type": "string", "format": "date"}, {"type": "integer"}
 UNKNOWN_SLUG = "no-such-slug"
 
 # path -> {parameter: (its schema, a value that does not parse, or None for any text)}
@@ -22,6 +22,10 @@ FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
     "members/": {}, "invitations/": {}, "tokens/": {},
     "gates/": {"status": (STRING, "nope"), "kind": (STRING, "nope")},
     "ci-results/": {"name": (STRING, "x" * 201), "subject": (STRING, "x" * 201)},
+    "connections/": {},
+    "sync-runs/": {"connection": (INTEGER, "1.5"), "status": (STRING, "nope")},
+    "webhook-deliveries/": {"connection": (INTEGER, "1.5"), "status": (STRING, "nope"),
+                            "event": (STRING, "x" * 121)},
 }
 PAGINATION = {"page", "page_size"}
 

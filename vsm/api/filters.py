@@ -6,9 +6,12 @@ shape, the field's error on the page's form."""
 
 from __future__ import annotations
 
+from django import forms
 from django.db.models import QuerySet
-from django_filters import FilterSet
+from django_filters import Filter, FilterSet
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from vsm.errors import InvalidInput
 
@@ -20,6 +23,13 @@ def filtered(filterset: FilterSet) -> QuerySet:
         name, messages = next(iter(fields.items()))
         raise InvalidInput(f"Invalid filter {name}: {messages[0]}", fields=fields)
     return filterset.qs
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(Filter):
+    """A whole number, such as a row's id (django-filter's NumberFilter takes decimals)."""
+
+    field_class = forms.IntegerField
 
 
 class FilterBackend(DjangoFilterBackend):

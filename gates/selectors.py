@@ -61,16 +61,12 @@ def unmet_criteria(*, gates: Iterable[Gate], now: datetime | None = None) -> dic
     return {gate.pk: found.get(gate.pk, []) for gate in gates}
 
 
-def gate_list(*, status: str | None = None, kind: str | None = None) -> QuerySet[Gate]:
-    qs = Gate.objects.select_related("owner").annotate(
+def gate_list() -> QuerySet[Gate]:
+    """Newest first, with their criteria counts; filtered by gates.filters.GateFilter."""
+    return Gate.objects.select_related("owner").annotate(
         criteria_count=Count("criteria", distinct=True),
         met_count=Count("criteria", filter=Q(criteria__state=Status.MET), distinct=True),
     ).order_by("-created_at", "-id")
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
 
 
 def gate_detail_list() -> QuerySet[Gate]:
@@ -97,17 +93,13 @@ def evaluation_list(*, gate_id: int | None = None, criterion_id: int | None = No
     return qs
 
 
-def ci_result_list(*, name: str | None = None, subject: str | None = None) -> QuerySet[CIResult]:
-    qs = CIResult.objects.order_by("-reported_at", "-id")
-    if name:
-        qs = qs.filter(name=name)
-    if subject:
-        qs = qs.filter(subject=subject)
-    return qs
+def ci_result_list() -> QuerySet[CIResult]:
+    """Newest first; filtered by gates.filters.CIResultFilter."""
+    return CIResult.objects.order_by("-reported_at", "-id")
 
 
 def ci_result_latest(*, name: str, subject: str) -> CIResult | None:
-    return ci_result_list(name=name, subject=subject).first()
+    return ci_result_list().filter(name=name, subject=subject).first()
 
 
 def criteria_referencing(*, rule: str, literal: str, from_context: str, value: Any) -> QuerySet[Criterion]:

@@ -20,26 +20,19 @@ def connection_get(*, connection_id: int) -> Connection | None:
     return Connection.objects.filter(pk=connection_id).first()
 
 
-def sync_run_list(*, connection_id: int | None = None, status: str | None = None) -> QuerySet[SyncRun]:
-    rows = SyncRun.objects.select_related("connection", "requested_by")
-    if connection_id is not None:
-        rows = rows.filter(connection_id=connection_id)
-    return rows.filter(status=status) if status else rows
+def sync_run_list() -> QuerySet[SyncRun]:
+    """Filtered by integrations.filters.SyncRunFilter."""
+    return SyncRun.objects.select_related("connection", "requested_by")
 
 
 def sync_run_get(*, sync_run_id: int) -> SyncRun | None:
     return SyncRun.objects.select_related("connection", "requested_by").filter(pk=sync_run_id).first()
 
 
-def webhook_delivery_list(*, connection_id: int | None = None, status: str | None = None,
-                          event: str | None = None) -> QuerySet[WebhookDelivery]:
-    # The list never needs the bodies, which can be megabytes each.
-    rows = WebhookDelivery.objects.select_related("connection").defer("body", "headers")
-    if connection_id is not None:
-        rows = rows.filter(connection_id=connection_id)
-    if status:
-        rows = rows.filter(status=status)
-    return rows.filter(event=event) if event else rows
+def webhook_delivery_list() -> QuerySet[WebhookDelivery]:
+    """Filtered by integrations.filters.WebhookDeliveryFilter. The list never needs the bodies,
+    which can be megabytes each."""
+    return WebhookDelivery.objects.select_related("connection").defer("body", "headers")
 
 
 def webhook_delivery_get(*, delivery_id: int) -> WebhookDelivery | None:

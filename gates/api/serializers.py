@@ -173,11 +173,6 @@ class GateUpdateSerializer(InputSerializer):
     context = serializers.DictField(required=False, help_text="what rules read; the gate is decided again")
 
 
-class GateFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
-    kind = serializers.ChoiceField(choices=GateKind.choices, required=False)
-
-
 class SignOffInputSerializer(InputSerializer):
     decision = serializers.ChoiceField(choices=SignOff.Decision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -197,11 +192,6 @@ class CIResultInputSerializer(InputSerializer):
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=200,
                                         help_text="your id for this result (or send an Idempotency-Key header): "
                                                   "a replay updates the one result instead of adding another")
-
-
-class CIResultFilterSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
-    subject = serializers.CharField(max_length=200, required=False)
 
 
 class GatePolicyInputSerializer(InputSerializer):

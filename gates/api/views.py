@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from gates import selectors, services
 from gates.api import serializers as s
+from gates.filters import CIResultFilter, GateFilter
 from gates.models import CIResult, Criterion, Gate, GatePolicy, SignOff, Waiver
 from gates.rules import registry
 from vsm.api.base import OrgAPIMixin, OrgAPIView, validated_input
@@ -28,8 +29,6 @@ def _gate_detail(gate_id: int) -> dict:
 
 
 class _ViewSet(OrgAPIMixin, viewsets.GenericViewSet):
-    # Filters are parsed by serializers (a bad value answers 400 naming it), not by generic backends.
-    filter_backends: list = []
     lookup_value_converter = "int"
     action_permissions: dict[str, Perm] = {}
 
@@ -50,14 +49,14 @@ class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
     serializer_class = s.GateDetailSerializer
     write_permission = Perm.MANAGE_RELEASES
     action_permissions = {"evaluate": Perm.VIEW}
+    filtersets = {"list": GateFilter}
 
     def get_queryset(self):
         return Gate.objects.all() if self.action == "evaluate" else selectors.gate_detail_list()
 
-    @extend_schema(parameters=[s.GateFilterSerializer], responses=s.GateSerializer(many=True))
+    @extend_schema(responses=s.GateSerializer(many=True))
     def list(self, request):
-        filters = validated_input(s.GateFilterSerializer, request.query_params)
-        return self.page(selectors.gate_list(**filters), s.GateSerializer)
+        return self.page(self.filter_queryset(selectors.gate_list()), s.GateSerializer)
 
     @extend_schema(
         request=s.GateInputSerializer, responses={201: s.GateDetailSerializer, 400: BAD_INPUT, 403: REFUSED},
@@ -201,14 +200,14 @@ class CIResultViewSet(_ViewSet, mixins.RetrieveModelMixin):
     queryset = CIResult.objects.all()
     serializer_class = s.CIResultSerializer
     write_permission = Perm.RECORD_DELIVERY
+    filtersets = {"list": CIResultFilter}
 
     def get_queryset(self):
         return selectors.ci_result_list()
 
-    @extend_schema(parameters=[s.CIResultFilterSerializer], responses=s.CIResultSerializer(many=True))
+    @extend_schema(responses=s.CIResultSerializer(many=True))
     def list(self, request):
-        filters = validated_input(s.CIResultFilterSerializer, request.query_params)
-        return self.page(selectors.ci_result_list(**filters), s.CIResultSerializer)
+        return self.page(self.filter_queryset(selectors.ci_result_list()), s.CIResultSerializer)
 
     @extend_schema(
         operation_id="ci_result_report", request=s.CIResultInputSerializer,

@@ -71,11 +71,6 @@ class SyncRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SyncRunFilterSerializer(serializers.Serializer):
-    connection = serializers.IntegerField(required=False, source="connection_id")
-    status = serializers.ChoiceField(choices=SyncRun.Status.choices, required=False)
-
-
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
@@ -88,9 +83,3 @@ class WebhookDeliveryDetailSerializer(WebhookDeliverySerializer):
     class Meta(WebhookDeliverySerializer.Meta):
         fields = [*WebhookDeliverySerializer.Meta.fields, "content_type", "headers", "body", "body_sha256"]
         read_only_fields = fields
-
-
-class WebhookDeliveryFilterSerializer(serializers.Serializer):
-    connection = serializers.IntegerField(required=False, source="connection_id")
-    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
-    event = serializers.CharField(required=False, max_length=120)

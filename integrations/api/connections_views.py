@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from integrations import connection_selectors as selectors
 from integrations.api import connections_serializers as s
+from integrations.filters import SyncRunFilter, WebhookDeliveryFilter
 from integrations.models import Connection, SyncRun, WebhookDelivery
 from integrations.services import connections as services
 from integrations.services.webhooks import delivery_replay
@@ -29,7 +30,6 @@ CREATE_EXAMPLE = OpenApiExample("A Jira Server site", request_only=True, value={
 class _AdminViewSet(OrgAPIMixin, viewsets.GenericViewSet):
     permission = Perm.MANAGE_CONNECTIONS
     write_permission = Perm.MANAGE_CONNECTIONS
-    filter_backends: list = []
     lookup_value_converter = "int"
 
 
@@ -81,29 +81,29 @@ class ConnectionViewSet(_AdminViewSet, mixins.ListModelMixin, mixins.RetrieveMod
 class SyncRunViewSet(_AdminViewSet, mixins.RetrieveModelMixin):
     queryset = SyncRun.objects.all()
     serializer_class = s.SyncRunSerializer
+    filtersets = {"list": SyncRunFilter}
 
     def get_queryset(self):
         return selectors.sync_run_list()
 
-    @extend_schema(parameters=[s.SyncRunFilterSerializer], responses=s.SyncRunSerializer(many=True))
+    @extend_schema(responses=s.SyncRunSerializer(many=True))
     def list(self, request):
-        rows = self.paginate_queryset(selectors.sync_run_list(**validated_input(s.SyncRunFilterSerializer,
-                                                                                request.query_params)))
+        rows = self.paginate_queryset(self.filter_queryset(selectors.sync_run_list()))
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
 class WebhookDeliveryViewSet(_AdminViewSet, mixins.RetrieveModelMixin):
     queryset = WebhookDelivery.objects.all()
     serializer_class = s.WebhookDeliveryDetailSerializer
+    filtersets = {"list": WebhookDeliveryFilter}
 
     def get_queryset(self):
         return selectors.webhook_delivery_list() if self.action == "list" else WebhookDelivery.objects.select_related(
             "connection")
 
-    @extend_schema(parameters=[s.WebhookDeliveryFilterSerializer], responses=s.WebhookDeliverySerializer(many=True))
+    @extend_schema(responses=s.WebhookDeliverySerializer(many=True))
     def list(self, request):
-        params = validated_input(s.WebhookDeliveryFilterSerializer, request.query_params)
-        rows = self.paginate_queryset(selectors.webhook_delivery_list(**params))
+        rows = self.paginate_queryset(self.filter_queryset(selectors.webhook_delivery_list()))
         return self.get_paginated_response(s.WebhookDeliverySerializer(rows, many=True).data)
 
     @extend_schema(request=None, responses={200: s.WebhookDeliveryDetailSerializer, 403: ErrorSerializer})

@@ -9,24 +9,21 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from integrations import connection_selectors as selectors
+from integrations.filters import SyncRunFilter, WebhookDeliveryFilter
 from integrations.models import SyncRun
 from integrations.services.webhooks import delivery_replay
 from integrations.views.base import PAGE_SIZE, IntegrationsPage
 from vsm.api.parsers import json_depth_error
 from vsm.errors import DomainError
-from vsm.tenancy.pages import paginate
-
-
-def _connection_filter(request) -> int | None:
-    value = request.GET.get("connection", "")
-    return int(value) if value.isdigit() else None
+from vsm.tenancy.pages import filter_page, paginate
 
 
 class SyncRunListView(IntegrationsPage):
     def get(self, request):
-        runs = selectors.sync_run_list(connection_id=_connection_filter(request))
+        filters = SyncRunFilter(request.GET, queryset=selectors.sync_run_list())
+        runs, status = filter_page(filters)
         return render(request, "integrations/sync_runs.html", {**paginate(request, runs, PAGE_SIZE),
-                                                                "tab": "runs"})
+                                                                "tab": "runs", "form": filters.form}, status=status)
 
 
 class SyncRunView(IntegrationsPage):
@@ -41,10 +38,11 @@ class SyncRunView(IntegrationsPage):
 
 class DeliveryListView(IntegrationsPage):
     def get(self, request):
-        rows = selectors.webhook_delivery_list(connection_id=_connection_filter(request),
-                                               status=request.GET.get("status") or None)
+        filters = WebhookDeliveryFilter(request.GET, queryset=selectors.webhook_delivery_list())
+        rows, status = filter_page(filters)
         return render(request, "integrations/deliveries.html", {**paginate(request, rows, PAGE_SIZE),
-                                                                 "tab": "deliveries"})
+                                                                 "tab": "deliveries", "form": filters.form},
+                      status=status)
 
 
 class DeliveryDetailView(IntegrationsPage):

@@ -2,37 +2,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 
 from vsm.audit.models import AuditEvent
-from vsm.errors import InvalidInput
 
 
-def audit_event_list(*, action: str | None = None, object_type: str | None = None, object_id: str | None = None,
-                     actor: str | None = None, since: date | None = None, until: date | None = None
-                     ) -> QuerySet[AuditEvent]:
-    """Newest first. `action` matches a prefix ("service." finds every service change); `actor`
-    any part of the actor's label; `since`/`until` are days in the current time zone, inclusive."""
-    if since and until and since > until:
-        raise InvalidInput.field("until", "The end of the range comes before its start.")
-    qs = AuditEvent.objects.order_by("-occurred_at", "-id")
-    if action:
-        qs = qs.filter(action__startswith=action)
-    if object_type:
-        qs = qs.filter(object_type=object_type)
-    if object_id:
-        qs = qs.filter(object_id=object_id)
-    if actor:
-        qs = qs.filter(actor_label__icontains=actor)
-    if since:
-        qs = qs.filter(occurred_at__date__gte=since)
-    if until:
-        qs = qs.filter(occurred_at__date__lte=until)
-    return qs
+def audit_event_list() -> QuerySet[AuditEvent]:
+    """Newest first; filtered by vsm.audit.filters.AuditEventFilter (API) and AuditEventPageFilter."""
+    return AuditEvent.objects.order_by("-occurred_at", "-id")
 
 
 def audit_event_get(*, event_id: int) -> AuditEvent | None:

@@ -1,30 +1,14 @@
 from __future__ import annotations
 
-from django import forms
 from django.http import Http404
 from django.shortcuts import render
 
-from vsm.audit.models import AuditEvent
+from vsm.audit.filters import AuditEventPageFilter
 from vsm.audit.selectors import audit_event_changes, audit_event_get, audit_event_list, audit_filter_choices
-from vsm.errors import DomainError
-from vsm.tenancy.pages import OrgView, paginate
+from vsm.tenancy.pages import OrgView, filter_page, paginate
 from vsm.tenancy.roles import Perm
 
 EVENTS_PER_PAGE = 50
-
-
-class AuditFilterForm(forms.Form):
-    # A prefix: "service." finds every service change.
-    action = forms.CharField(required=False, max_length=80, widget=forms.TextInput(
-        attrs={"list": "audit-actions", "type": "search", "placeholder": "e.g. service."}))
-    object_type = forms.ChoiceField(required=False, label="Object type")
-    actor = forms.CharField(required=False, max_length=254, widget=forms.TextInput(attrs={"type": "search"}))
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, object_types: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", "any"), *((t, t) for t in object_types)]
 
 
 class AuditListView(OrgView):
@@ -32,13 +16,10 @@ class AuditListView(OrgView):
 
     def get(self, request):
         choices = audit_filter_choices()
-        form = AuditFilterForm(request.GET, object_types=choices["object_types"])
-        events, status = AuditEvent.objects.none(), 400
-        if form.is_valid():
-            try:
-                events, status = audit_event_list(**form.cleaned_data), 200
-            except DomainError as error:
-                self.domain_error_to_form(form, error)
+        filters = AuditEventPageFilter(request.GET, queryset=audit_event_list(),
+                                       object_types=choices["object_types"])
+        events, status = filter_page(filters)
+        form = filters.form
         context = paginate(request, events, EVENTS_PER_PAGE)
         rows = []
         for event in context["page_obj"]:

@@ -35,14 +35,6 @@ class ServiceForm(CatalogEntryForm):
     field_order = ["name", "slug", "value_stream", "team", "repository_url", "description"]
 
 
-class ServiceFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=120, label="Search",
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "name or slug"}))
-    value_stream = forms.ModelChoiceField(ValueStream.objects.all(), required=False, to_field_name="slug",
-                                          empty_label="any", label="Value stream")
-    team = forms.ModelChoiceField(Team.objects.all(), required=False, to_field_name="slug", empty_label="any")
-
-
 class TeamMembersForm(forms.Form):
     """Choose among the organization's members, by email; the service checks that managers are members."""
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from vsm.catalog.models import Service, Team, TeamMember, ValueStream
 
@@ -19,13 +19,6 @@ def team_list() -> QuerySet[Team]:
     )
 
 
-def service_list(*, value_stream: str | None = None, team: str | None = None,
-                 search: str | None = None) -> QuerySet[Service]:
-    qs = Service.objects.select_related("value_stream", "team").order_by("name")
-    if value_stream:
-        qs = qs.filter(value_stream__slug=value_stream)
-    if team:
-        qs = qs.filter(team__slug=team)
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
-    return qs
+def service_list() -> QuerySet[Service]:
+    """Filtered by vsm.catalog.filters.ServiceFilter (API) and ServicePageFilter (the page)."""
+    return Service.objects.select_related("value_stream", "team").order_by("name")

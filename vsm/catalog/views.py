@@ -12,11 +12,12 @@ from django.urls import reverse
 
 from vsm.audit.selectors import audit_event_list
 from vsm.catalog import services
-from vsm.catalog.forms import CatalogEntryForm, ServiceFilterForm, ServiceForm, TeamMembersForm
-from vsm.catalog.models import Service, Team
+from vsm.catalog.filters import ServicePageFilter
+from vsm.catalog.forms import CatalogEntryForm, ServiceForm, TeamMembersForm
+from vsm.catalog.models import Team
 from vsm.catalog.selectors import service_list, team_list, value_stream_list
 from vsm.errors import DomainError
-from vsm.tenancy.pages import OrgView, paginate
+from vsm.tenancy.pages import OrgView, filter_page, paginate
 from vsm.tenancy.roles import Perm
 from vsm.tenancy.selectors import membership_list
 
@@ -26,15 +27,9 @@ RECENT_CHANGES = 10
 
 class ServiceListView(OrgView):
     def get(self, request):
-        form = ServiceFilterForm(request.GET)
-        found, status = Service.objects.none(), 400
-        if form.is_valid():
-            data = form.cleaned_data
-            found, status = service_list(
-                value_stream=data["value_stream"].slug if data["value_stream"] else None,
-                team=data["team"].slug if data["team"] else None,
-                search=data["q"],
-            ), 200
+        filters = ServicePageFilter(request.GET, queryset=service_list())
+        found, status = filter_page(filters)
+        form = filters.form
         return render(request, "catalog/service_list.html", {
             **paginate(request, found, PER_PAGE), "form": form,
             "filtered": any(form.data.get(name) for name in form.fields),
@@ -54,7 +49,8 @@ class TeamListView(OrgView):
 def _recent_changes(request, instance) -> list | None:
     if not request.membership.has(Perm.VIEW_AUDIT):
         return None
-    return list(audit_event_list(object_type=instance._meta.label_lower, object_id=str(instance.pk))[:RECENT_CHANGES])
+    return list(audit_event_list().filter(object_type=instance._meta.label_lower,
+                                          object_id=str(instance.pk))[:RECENT_CHANGES])
 
 
 class ServiceDetailView(OrgView):
@@ -69,7 +65,8 @@ class TeamDetailView(OrgView):
     def get(self, request, team_slug: str):
         team = get_object_or_404(team_list(), slug=team_slug)
         return render(request, "catalog/team_detail.html", {
-            "team": team, "services": service_list(team=team.slug), "recent_changes": _recent_changes(request, team),
+            "team": team, "services": service_list().filter(team=team),
+            "recent_changes": _recent_changes(request, team),
         })
 
 

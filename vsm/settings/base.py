@@ -298,11 +298,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["vsm.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "vsm.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-        "rest_framework.filters.SearchFilter",
-    ],
+    # Each list declares its filters as a FilterSet (vsm/api/filters.py); no generic ordering or
+    # search parameters besides them.
+    "DEFAULT_FILTER_BACKENDS": ["vsm.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vsm.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["vsm.api.throttling.PrincipalRateThrottle"],

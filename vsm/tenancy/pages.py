@@ -10,12 +10,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
-from vsm.errors import DomainError, StatementTimedOut
+from vsm.api.filters import filtered
+from vsm.errors import DomainError, InvalidInput, StatementTimedOut
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import request_context, statement_timed_out
 from vsm.tenancy.roles import Perm
@@ -91,6 +93,15 @@ def domain_error_to_form(form, error: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+def filter_page(filterset) -> tuple[QuerySet, int]:
+    """A list page's rows and status: the filterset's rows (200), or none (400) when a parameter
+    does not parse; the filterset's form, rendered by the page, carries the error on that field."""
+    try:
+        return filtered(filterset), 200
+    except InvalidInput:
+        return filterset.queryset.none(), 400
 
 
 def paginate(request, queryset, per_page: int = 50) -> dict:

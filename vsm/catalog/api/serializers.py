@@ -82,11 +82,3 @@ class ServiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Service
         fields = ["slug", "name", "description", "repository_url", "value_stream", "team", "created_at"]
-
-
-class ServiceFilterSerializer(serializers.Serializer):
-    value_stream = serializers.SlugRelatedField(slug_field="slug", queryset=ValueStream.objects.all(),
-                                                required=False, help_text="only services of this value stream")
-    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False,
-                                        help_text="only services of this team")
-    search = serializers.CharField(max_length=120, required=False, help_text="part of the name or slug")

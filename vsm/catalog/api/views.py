@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from vsm.api.base import OrgModelViewSet
 from vsm.catalog import services
 from vsm.catalog.api.serializers import (
-    ServiceFilterSerializer,
     ServiceInputSerializer,
     ServiceSerializer,
     TeamInputSerializer,
@@ -19,6 +18,7 @@ from vsm.catalog.api.serializers import (
     ValueStreamInputSerializer,
     ValueStreamSerializer,
 )
+from vsm.catalog.filters import ServiceFilter
 from vsm.catalog.models import Service, Team, ValueStream
 from vsm.catalog.selectors import service_list, team_list, value_stream_list
 from vsm.tenancy.roles import Perm
@@ -41,7 +41,6 @@ def _write_schema(noun: str, input_serializer, output_serializer, example: dict)
 
 class CatalogViewSet(OrgModelViewSet):
     lookup_field = "slug"
-    filter_backends: list = []  # filtering is the selectors' job, with validated query parameters
     lookup_value_converter = "slug"
     write_permission = Perm.MANAGE_CATALOG
     input_serializer_class: type[serializers.Serializer]
@@ -134,7 +133,6 @@ class TeamViewSet(CatalogViewSet):
 _service_schema = _write_schema("service", ServiceInputSerializer, ServiceSerializer, {
     "name": "Payments API", "slug": "payments-api", "repository_url": "https://git.example.com/acme/payments-api",
     "value_stream": "payments", "team": "checkout"})
-_service_schema["list"] = extend_schema(summary="List services", parameters=[ServiceFilterSerializer])
 
 
 @extend_schema_view(**_service_schema)
@@ -144,18 +142,10 @@ class ServiceViewSet(CatalogViewSet):
     queryset = Service.objects.all()
     serializer_class = ServiceSerializer
     input_serializer_class = ServiceInputSerializer
+    filtersets = {"list": ServiceFilter}
 
     def entries(self):
         return service_list()
-
-    def list(self, request, *args, **kwargs):
-        filters = ServiceFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        data = filters.validated_data
-        found = service_list(value_stream=data["value_stream"].slug if "value_stream" in data else None,
-                             team=data["team"].slug if "team" in data else None, search=data.get("search"))
-        page = self.paginate_queryset(found)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create_entry(self, data):
         return services.service_create(actor=self.actor, **data)

@@ -30,7 +30,6 @@ from vsm.tenancy.selectors import api_token_list, invitation_list, membership_li
 
 class _ListRetrieveViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_value_converter = "int"
-    filter_backends: list = []
 
 
 @extend_schema_view(

@@ -1,0 +1,54 @@
+"""Every list endpoint's filters are a FilterSet: the schema lists each with its type, and a value
+that does not parse answers 400 in the error shape, naming the parameter."""
+
+from __future__ import annotations
+
+import pytest
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+
+PREFIX = "/api/v1/orgs/{org_slug}/"
+STRING, DATE, INTEGER = {"type": "string"}, {"type": "string", "format": "date"}, {"type": "integer"}
+UNKNOWN_SLUG = "no-such-slug"
+
+# path -> {parameter: (its schema, a value that does not parse, or None for any text)}
+FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
+    "services/": {"value_stream": (STRING, UNKNOWN_SLUG), "team": (STRING, UNKNOWN_SLUG),
+                  "search": (STRING, "x" * 121)},
+    "value-streams/": {}, "teams/": {},
+    "audit-events/": {"action": (STRING, "x" * 81), "object_type": (STRING, "x" * 81),
+                      "object_id": (STRING, "x" * 65), "actor": (STRING, "x" * 255),
+                      "since": (DATE, "soon"), "until": (DATE, "2026-02-30")},
+    "members/": {}, "invitations/": {}, "tokens/": {},
+    "gates/": {"status": (STRING, "nope"), "kind": (STRING, "nope")},
+    "ci-results/": {"name": (STRING, "x" * 201), "subject": (STRING, "x" * 201)},
+    "connections/": {},
+    "sync-runs/": {"connection": (INTEGER, "1.5"), "status": (STRING, "nope")},
+    "webhook-deliveries/": {"connection": (INTEGER, "1.5"), "status": (STRING, "nope"),
+                            "event": (STRING, "x" * 121)},
+}
+PAGINATION = {"page", "page_size"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    with GENERATOR_STATS.silence():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.mark.parametrize("path", FILTERS)
+def test_the_schema_lists_each_filter_with_its_type(schema, path):
+    query = {p["name"]: p["schema"] for p in schema["paths"][PREFIX + path]["get"]["parameters"] if p["in"] == "query"}
+    assert set(query) - PAGINATION == set(FILTERS[path])
+    for name, (expected, _bad) in FILTERS[path].items():
+        assert {key: query[name][key] for key in expected} == expected, name
+
+
+@pytest.mark.parametrize("path, name, bad", [(path, name, bad) for path, params in FILTERS.items()
+                                             for name, (_schema, bad) in params.items() if bad is not None])
+def test_a_bad_value_answers_400_naming_the_parameter(api_owner_a, org_a, path, name, bad):
+    response = api_owner_a.get(f"/api/v1/orgs/{org_a.slug}/{path}", {name: bad})
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and list(error["fields"]) == [name], error
+    assert name in error["message"]

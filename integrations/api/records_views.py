@@ -102,8 +102,8 @@ class DeploymentViewSet(_RecordViewSet):
     def create(self, request):
         """Record a deployment. Posting the same `external_id` again (or, without one, the same
         `Idempotency-Key` header) updates that deployment: 201 when created, 200 when updated."""
-        return self.record(records.deployment_record, s.DeploymentInputSerializer, lambda row: (
-            s.DeploymentDetailSerializer(selectors.deployment_get(deployment_id=row.pk)).data))
+        return self.record(records.deployment_record, s.DeploymentInputSerializer,
+                           lambda row: s.DeploymentDetailSerializer(row).data)
 
 
 @extend_schema_view(list=_listing(s.IncidentFilterSerializer, s.IncidentSerializer))

@@ -152,6 +152,9 @@ class Deployment(ExternalRecord):
             # A commit's deployments by its sha (the value stream map's first test deployment).
             models.Index(fields=["organization", "service", "commit_sha"], name="deployment_service_sha",
                          condition=~models.Q(commit_sha="")),
+            # Rollbacks still waiting for the deployment they name (linked when it arrives).
+            models.Index(fields=["organization", "rollback_of_external_id"], name="deployment_rollback_target",
+                         condition=~models.Q(rollback_of_external_id="")),
         ]
 
     def __str__(self) -> str:

@@ -22,13 +22,17 @@ logger = logging.getLogger(__name__)
 
 SWEEP_AFTER = timedelta(minutes=1)  # younger markers still have their own task on the way
 
-_MARK_SQL = """
-INSERT INTO {table} AS pending (organization_id, service_id, since, marked_at)
-SELECT %s, service_id, since, %s FROM unnest(%s::bigint[], %s::timestamptz[]) AS m(service_id, since)
-ON CONFLICT (organization_id, service_id) DO UPDATE SET
+# Keeps the earlier of the stored and the new `since` (null: from the beginning). Also used by
+# integrations.services.deployment_post, which marks inside its one statement.
+MARK_CONFLICT = """ON CONFLICT (organization_id, service_id) DO UPDATE SET
     since = CASE WHEN pending.since IS NULL OR excluded.since IS NULL THEN NULL
                  ELSE least(pending.since, excluded.since) END,
-    marked_at = excluded.marked_at
+    marked_at = excluded.marked_at"""
+
+_MARK_SQL = f"""
+INSERT INTO {DerivationPending._meta.db_table} AS pending (organization_id, service_id, since, marked_at)
+SELECT %s, service_id, since, %s FROM unnest(%s::bigint[], %s::timestamptz[]) AS m(service_id, since)
+{MARK_CONFLICT}
 """
 
 
@@ -38,13 +42,18 @@ def derivation_mark(*, since_by_service: dict[int, datetime | None]) -> None:
     after commit. One statement however many services."""
     if not since_by_service:
         return
+    service_ids = sorted(since_by_service)
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SQL, [require_org_id(), timezone.now(), service_ids,
+                                   [since_by_service[s] for s in service_ids]])
+    derivation_queue(service_ids=service_ids)
+
+
+def derivation_queue(*, service_ids: list[int]) -> None:
+    """Queue the derivation of services just marked, after commit."""
     from integrations import tasks  # the tasks module imports the services
 
     org_id = require_org_id()
-    service_ids = sorted(since_by_service)
-    with connection.cursor() as cursor:
-        cursor.execute(_MARK_SQL.format(table=DerivationPending._meta.db_table),
-                       [org_id, timezone.now(), service_ids, [since_by_service[s] for s in service_ids]])
     for service_id in service_ids:
         enqueue(tasks.delivery_derive, org_id=org_id, service_id=service_id)
 

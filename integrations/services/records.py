@@ -9,7 +9,7 @@ it to ``records_ingest``, the one write path webhooks and syncs use too. Re-post
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -21,12 +21,15 @@ from environments.models import Environment
 from integrations import normalized as n
 from integrations.connectors.base import PayloadError
 from integrations.models import Commit, Deployment, Incident, PipelineRun
+from integrations.selectors import deployment_get
 from integrations.services._catalog import releases_by_name
+from integrations.services.deployment_post import deployment_post
 from integrations.services.ingest import IngestResult, records_ingest
 from releases.models import Release
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service
 from vsm.errors import InvalidInput
+from vsm.nul import nul_at
 from vsm.tenancy.actor import Actor
 
 API = n.Source.GENERIC  # the record's own source field; rows are stored with source "api"
@@ -100,10 +103,15 @@ def _by_id_or_name(raw: str | None, model: type[Model], field: str) -> int | Non
 
 
 def _stored(result: IngestResult, kind: str, external_id: str, model: type[Model], actor: Actor,
-            action: str) -> tuple[Any, bool]:
-    row = model.objects.get(pk=result.ids[kind][external_id])
+            action: str, get=None) -> tuple[Any, bool]:
+    pk = result.ids[kind][external_id]
+    row = get(pk) if get else model.objects.get(pk=pk)
     created = result.was_created(kind, external_id)
-    if result.changed:
+    return _audited(row, created=created, changed=bool(result.changed), actor=actor, action=action)
+
+
+def _audited(row: Model, *, created: bool, changed: bool, actor: Actor, action: str) -> tuple[Any, bool]:
+    if changed:
         audit_record(actor=actor, action=f"{action}.{'recorded' if created else 'updated'}", instance=row,
                      after=snapshot(row))
     return row, created
@@ -117,26 +125,32 @@ def deployment_record(*, actor: Actor, service: str, environment: str, status: s
                       external_id: str | None = None, idempotency_key: str | None = None, url: str | None = None,
                       pipeline_run: str | None = None, change_request: str | None = None,
                       triggered_by: str | None = None, commits: list[dict] | tuple = ()) -> tuple[Deployment, bool]:
-    """Record (or update) a deployment a CI job reports. Returns the row and whether it is new."""
-    env = _environment(environment)
+    """Record (or update) a deployment a CI job reports. Returns the row (its service,
+    environment and commits loaded) and whether it is new."""
     _in_order(started_at, finished_at, end_field="finished_at", start_field="started_at")
     kind = kind or n.DeploymentKind.NORMAL.value
     if rollback_of and kind != n.DeploymentKind.ROLLBACK.value:
         raise InvalidInput.field("rollback_of", "Only a deployment of kind 'rollback' names what it rolls back.")
+    external_id = _external_id(external_id, idempotency_key)
+    record = ApiDeployment(
+        source=API, external_id=external_id, service=service, environment=environment,
+        status=n.DeploymentStatus(status), status_raw=status, version=version, commit_sha=commit_sha,
+        kind=n.DeploymentKind(kind), rollback_of=rollback_of, strategy=n.DeploymentStrategy(strategy) if strategy
+        else None, started_at=started_at, finished_at=finished_at, release=release,
+        pipeline_run_external_id=pipeline_run, change_request=change_request, triggered_by=triggered_by, url=url,
+        commits=tuple(_commit(service, c) for c in commits))
+    if nul_at(record, "Deployment") is None and (posted := deployment_post(record=record)):
+        return _audited(posted.deployment, created=posted.created, changed=posted.changed, actor=actor,
+                        action="deployment")
+    env = _environment(environment)
     release_id = _by_id_or_name(release, Release, "release")
     if release and release_id is None and release not in releases_by_name({release}):
         raise InvalidInput.field("release", f"No release with id, version or name {release!r}.")
-    external_id = _external_id(external_id, idempotency_key)
-    record = ApiDeployment(
-        source=API, external_id=external_id, service=service, environment=env.slug,
-        status=n.DeploymentStatus(status), status_raw=status, version=version, commit_sha=commit_sha,
-        kind=n.DeploymentKind(kind), rollback_of=rollback_of, strategy=n.DeploymentStrategy(strategy) if strategy
-        else None, started_at=started_at, finished_at=finished_at, release=None if release_id else release,
-        pipeline_run_external_id=pipeline_run, change_request=change_request, triggered_by=triggered_by, url=url,
-        commits=tuple(_commit(service, c) for c in commits),
-        rollback_of_id=_by_id_or_name(rollback_of, Deployment, "rollback_of"), release_id=release_id)
+    record = replace(record, environment=env.slug, release=None if release_id else release, release_id=release_id,
+                     rollback_of_id=_by_id_or_name(rollback_of, Deployment, "rollback_of"))
     result = _ingest([record], actor)
-    return _stored(result, "deployment", external_id, Deployment, actor, "deployment")
+    return _stored(result, "deployment", external_id, Deployment, actor, "deployment",
+                   get=lambda pk: deployment_get(deployment_id=pk))
 
 
 def _commit(service: str, data: dict) -> n.NormalizedCommit:

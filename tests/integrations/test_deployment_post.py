@@ -1,0 +1,104 @@
+"""POST deployments/ written in one statement (integrations/services/deployment_post.py): the
+same rules as records_ingest, in a bounded number of queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from integrations.models import Commit, Deployment, DerivationPending
+from tests.factories import ServiceFactory
+from tests.integrations.factories import ProductionEnvironmentFactory
+from vsm.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/orgs/acme/deployments/"
+SHA = "9f3c2b7e1d4a5f60718293a4b5c6d7e8f9012345"
+OTHER = "1111111111111111111111111111111111111111"
+
+
+@pytest.fixture
+def catalog_a(org_a):
+    ProductionEnvironmentFactory(organization=org_a, name="Production EU", slug="production")
+    return ServiceFactory(organization=org_a, name="Payments API", slug="payments-api")
+
+
+def body(**changes):
+    data = {"service": "payments-api", "environment": "production", "version": "2.4.1", "commit_sha": SHA,
+            "status": "succeeded", "external_id": "gha-1", "finished_at": "2025-03-04T18:04:12Z",
+            "commits": [{"sha": SHA, "committed_at": "2025-03-04T15:12:00Z", "message": "PAY-312 fix"}], **changes}
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_a_post_is_one_statement_besides_the_request_and_the_audit(api_a, catalog_a, django_assert_max_num_queries):
+    # The first post on a connection also prepares the statement (and notes the token's use).
+    assert api_a.post(URL, body(external_id="gha-0"), format="json").status_code == 201
+    # Then: token, tenant context and its reset (as for every API request), the savepoint of the
+    # transaction and its release, the statement, the audit event.
+    for expected, changes in ((201, {}), (200, {"status": "failed"}), (200, {})):
+        with django_assert_max_num_queries(8) as captured:
+            assert api_a.post(URL, body(**changes), format="json").status_code == expected
+        delivery = [q["sql"] for q in captured.captured_queries
+                    if "integrations_" in q["sql"] or q["sql"].startswith("EXECUTE")]
+        assert len(delivery) == 1 and delivery[0].startswith("EXECUTE deployment_post_")
+
+
+def test_names_resolve_by_slug_or_name_in_any_case(api_a, org_a, in_org, catalog_a):
+    response = api_a.post(URL, body(service="PAYMENTS API", environment="production eu"), format="json")
+    assert response.status_code == 201
+    data = response.json()
+    assert (data["service"], data["environment"], data["environment_name"], data["is_production"],
+            data["commits"]) == ("payments-api", "production", "production", True, [SHA])
+    with in_org(org_a):
+        assert list(Deployment.objects.values_list("service_id", flat=True)) == [catalog_a.pk]
+
+
+def test_a_replay_only_touches_last_seen_and_an_unsaid_value_keeps_the_stored_one(api_a, org_a, in_org, catalog_a):
+    first = api_a.post(URL, body(url="https://ci.example.com/runs/1", triggered_by="jdoe"), format="json").json()
+    with in_org(org_a):
+        DerivationPending.objects.all().delete()
+    replay = api_a.post(URL, body(commits=[{"sha": SHA, "message": ""}]), format="json")
+    assert replay.status_code == 200
+    data = replay.json()
+    assert (data["id"], data["url"], data["triggered_by"]) == (first["id"], "https://ci.example.com/runs/1", "jdoe")
+    assert data["last_seen_at"] > first["last_seen_at"]
+    with in_org(org_a):
+        assert not DerivationPending.objects.exists()
+        assert Commit.objects.get().message == "PAY-312 fix"
+        assert list(AuditEvent.objects.filter(action__startswith="deployment.").values_list("action", flat=True)) \
+            == ["deployment.recorded"]
+
+
+def test_a_grown_commit_list_is_an_update_marked_from_the_earliest_time(api_a, org_a, in_org, catalog_a):
+    api_a.post(URL, body(), format="json")
+    with in_org(org_a):
+        DerivationPending.objects.all().delete()
+    grown = api_a.post(URL, body(commits=[{"sha": OTHER, "authored_at": "2025-03-01T09:00:00Z"}]), format="json")
+    assert grown.status_code == 200
+    assert grown.json()["commits"] == [OTHER, SHA]  # newest first, a commit without a time before them
+    with in_org(org_a):
+        assert DerivationPending.objects.get(service=catalog_a).since == datetime(2025, 3, 1, 9, tzinfo=UTC)
+        assert Deployment.objects.get().commits.count() == 2
+        assert list(AuditEvent.objects.filter(action__startswith="deployment.").values_list("action", flat=True)
+                    .order_by("id")) == ["deployment.recorded", "deployment.updated"]
+
+
+def test_a_stored_rollback_is_linked_when_its_target_arrives(api_a, org_a, in_org, catalog_a):
+    rollback = api_a.post(URL, body(external_id="gha-2", kind="rollback", rollback_of="gha-1"), format="json")
+    assert rollback.json()["rollback_of"] is None
+    target = api_a.post(URL, body(), format="json").json()
+    with in_org(org_a):
+        assert Deployment.objects.get(external_id="gha-2").rollback_of_id == target["id"]
+
+
+def test_names_of_another_organization_are_not_used(api_a, org_a, org_b, in_org, catalog_a):
+    ProductionEnvironmentFactory(organization=org_b, name="Staging", slug="staging")
+    ServiceFactory(organization=org_b, name="Ledger", slug="ledger")
+    response = api_a.post(URL, body(environment="staging"), format="json")
+    assert response.status_code == 400 and "environment" in response.json()["error"]["fields"]
+    assert api_a.post(URL, body(service="ledger"), format="json").status_code == 201
+    with in_org(org_a):
+        assert Deployment.objects.get().service.organization_id == org_a.pk
+    with in_org(org_b):
+        assert not Deployment.objects.exists()

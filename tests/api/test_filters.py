@@ -37,6 +37,13 @@ FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
                  "to": (DATETIME, "2030-02-30T00:00:00Z")},
     "deployment-approvals/": {"environment": (STRING, UNKNOWN_SLUG), "status": (STRING, "nope")},
     "provisioning-requests/": {"team": (STRING, UNKNOWN_SLUG), "status": (STRING, "nope")},
+    "freeze-windows/": {"scope": (STRING, "nope"), "value_stream": (STRING, UNKNOWN_SLUG),
+                        "current": (BOOLEAN, "perhaps")},
+    "freeze-windows/active/": {"environment": (STRING, UNKNOWN_SLUG), "value_stream": (STRING, UNKNOWN_SLUG)},
+    "releases/": {"status": (STRING, "nope"), "kind": (STRING, "nope"), "value_stream": (STRING, UNKNOWN_SLUG),
+                  "parent": (INTEGER, "1.5"), "search": (STRING, "x" * 101)},
+    "deployment-checks/": {"service": (STRING, "x" * 61), "environment": (STRING, "x" * 61),
+                           "decision": (STRING, "nope"), "release": (INTEGER, str(2**63))},
 }
 PAGINATION = {"page", "page_size"}
 

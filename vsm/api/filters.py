@@ -16,6 +16,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from vsm.api.fields import BIGINT_MAX
 from vsm.errors import InvalidInput
 
 
@@ -30,9 +31,15 @@ def filtered(filterset: FilterSet) -> QuerySet:
 
 @extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(Filter):
-    """A whole number, such as a row's id (django-filter's NumberFilter takes decimals)."""
+    """A row's id: a whole number from 1 to PostgreSQL's bigint limit (django-filter's NumberFilter
+    takes decimals, and a larger number would fail in the database)."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
 
 
 class _AwareDateTimeField(forms.DateTimeField):

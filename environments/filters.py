@@ -17,7 +17,7 @@ from environments.models import (
     Tier,
 )
 from environments.selectors import of_user
-from vsm.api.filters import AwareDateTimeFilter, BooleanFilter, WindowForm
+from vsm.api.filters import AwareDateTimeFilter, BooleanFilter, WindowForm, by_slug
 from vsm.catalog.models import Team, ValueStream
 
 SHARED = "shared"
@@ -27,13 +27,9 @@ def _value_stream_choices() -> list[tuple[str, str]]:
     return [(SHARED, "Shared"), *ValueStream.objects.order_by("name").values_list("slug", "name")]
 
 
-def _by_slug(model, **kwargs):
-    return django_filters.ModelChoiceFilter(queryset=model.objects.all(), to_field_name="slug", **kwargs)
-
-
 class EnvironmentFilter(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(choices=Tier.choices, empty_label="Any tier")
-    group = _by_slug(EnvironmentGroup, empty_label="Any group", help_text="group slug")
+    group = by_slug(EnvironmentGroup, empty_label="Any group", help_text="group slug")
     value_stream = django_filters.ChoiceFilter(choices=_value_stream_choices, method="in_value_stream",
                                                empty_label="Any value stream", label="Value stream",
                                                help_text="value stream slug, or `shared`")
@@ -96,8 +92,8 @@ class _PeriodWindowFilter(django_filters.FilterSet):
 
 
 class BookingFilter(_PeriodWindowFilter):
-    environment = _by_slug(Environment, help_text="environment slug")
-    team = _by_slug(Team, help_text="team slug")
+    environment = by_slug(Environment, help_text="environment slug")
+    team = by_slug(Team, help_text="team slug")
     status = django_filters.ChoiceFilter(choices=Booking.Status.choices)
     mine = BooleanFilter(method="of_the_caller", help_text="only the caller's and their teams' bookings")
 
@@ -115,7 +111,7 @@ class BookingFilter(_PeriodWindowFilter):
 
 
 class OutageFilter(_PeriodWindowFilter):
-    environment = _by_slug(Environment, help_text="environment slug")
+    environment = by_slug(Environment, help_text="environment slug")
 
     class Meta(_PeriodWindowFilter.Meta):
         model = Outage
@@ -123,7 +119,7 @@ class OutageFilter(_PeriodWindowFilter):
 
 
 class DeploymentApprovalFilter(django_filters.FilterSet):
-    environment = _by_slug(Environment, help_text="environment slug")
+    environment = by_slug(Environment, help_text="environment slug")
     status = django_filters.ChoiceFilter(choices=DeploymentApprovalRequest._meta.get_field("status").choices)
 
     class Meta:
@@ -132,7 +128,7 @@ class DeploymentApprovalFilter(django_filters.FilterSet):
 
 
 class ProvisioningRequestFilter(django_filters.FilterSet):
-    team = _by_slug(Team, help_text="team slug")
+    team = by_slug(Team, help_text="team slug")
     status = django_filters.ChoiceFilter(choices=ProvisioningRequest.Status.choices)
 
     class Meta:

@@ -9,17 +9,13 @@ from django.db.models import Q
 from environments.models import Environment
 from releases.models import DeploymentCheck, FreezeScope, FreezeWindow, Release, ReleaseKind, ReleaseStatus
 from releases.selectors import freeze_not_over
-from vsm.api.filters import BooleanFilter, IntegerFilter
+from vsm.api.filters import BooleanFilter, IntegerFilter, by_slug
 from vsm.catalog.models import ValueStream
-
-
-def _by_slug(model, **kwargs):
-    return django_filters.ModelChoiceFilter(queryset=model.objects.all(), to_field_name="slug", **kwargs)
 
 
 class FreezeWindowFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=FreezeScope.choices)
-    value_stream = _by_slug(ValueStream, help_text="value stream slug")
+    value_stream = by_slug(ValueStream, help_text="value stream slug")
     current = BooleanFilter(method="not_over", help_text="only windows not over yet")
 
     class Meta:
@@ -34,8 +30,8 @@ class ActiveFreezeFilter(django_filters.FilterSet):
     """The freezes in force for a deployment into `environment` of `value_stream`; the selector
     (releases.selectors.freeze_active) reads the parsed values: occurrences are no rows."""
 
-    environment = _by_slug(Environment, method="read_by_the_selector", help_text="environment slug")
-    value_stream = _by_slug(ValueStream, method="read_by_the_selector", help_text="value stream slug")
+    environment = by_slug(Environment, method="read_by_the_selector", help_text="environment slug")
+    value_stream = by_slug(ValueStream, method="read_by_the_selector", help_text="value stream slug")
 
     class Meta:
         model = FreezeWindow
@@ -48,7 +44,7 @@ class ActiveFreezeFilter(django_filters.FilterSet):
 class ReleaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ReleaseStatus.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=ReleaseKind.choices, empty_label="Any kind")
-    value_stream = _by_slug(ValueStream, empty_label="Any value stream", label="Value stream",
+    value_stream = by_slug(ValueStream, empty_label="Any value stream", label="Value stream",
                             help_text="value stream slug")
     parent = IntegerFilter(field_name="parent_id", help_text="children of this train")
     search = django_filters.CharFilter(method="name_or_version", max_length=100,

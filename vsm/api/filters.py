@@ -11,7 +11,7 @@ from datetime import UTC
 from django import forms
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
-from django_filters import Filter, FilterSet
+from django_filters import Filter, FilterSet, ModelChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -27,6 +27,11 @@ def filtered(filterset: FilterSet) -> QuerySet:
         name, messages = next(iter(fields.items()))
         raise InvalidInput(f"Invalid filter {name}: {messages[0]}", fields=fields)
     return filterset.qs
+
+
+def by_slug(model, **kwargs) -> ModelChoiceFilter:
+    """A row named by its slug; an unknown slug is refused."""
+    return ModelChoiceFilter(queryset=model.objects.all(), to_field_name="slug", **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.INT)

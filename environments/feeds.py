@@ -127,8 +127,8 @@ class EnvironmentFeedView(_FeedView):
         return environment_get(slug=env_slug)
 
     def render(self, environment, *, start, end):
-        bookings = booking_list(environment=environment.slug, start=start, end=end).filter(status__in=_SHOWN)
-        outages = outage_list(environment=environment.slug, start=start, end=end)
+        bookings = booking_list().filter(environment=environment, period__overlap=(start, end), status__in=_SHOWN)
+        outages = outage_list().filter(environment=environment, period__overlap=(start, end))
         return _calendar(f"{environment.name} bookings", bookings, outages)
 
 
@@ -139,5 +139,5 @@ class TeamFeedView(_FeedView):
         return Team.objects.filter(slug=team_slug).first()
 
     def render(self, team, *, start, end):
-        bookings = booking_list(team=team.slug, start=start, end=end).filter(status__in=_SHOWN)
+        bookings = booking_list().filter(team=team, period__overlap=(start, end), status__in=_SHOWN)
         return _calendar(f"{team.name} environment bookings", bookings)

@@ -23,38 +23,6 @@ class LocalDateTimeField(forms.DateTimeField):
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
 
 
-class EnvironmentFilterForm(forms.Form):
-    tier = forms.ChoiceField(choices=[("", "Any tier"), *Tier.choices], required=False)
-    group = forms.ModelChoiceField(queryset=EnvironmentGroup.objects.order_by("name"), to_field_name="slug",
-                                   required=False, empty_label="Any group")
-    value_stream = forms.ChoiceField(required=False, label="Value stream")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["value_stream"].choices = [("", "Any value stream"), ("shared", "Shared")] + [
-            (vs.slug, vs.name) for vs in ValueStream.objects.order_by("name")]
-
-    def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        return {"tier": data.get("tier") or None, "group": data["group"].slug if data.get("group") else None,
-                "value_stream": data.get("value_stream") or None}
-
-
-class CalendarForm(EnvironmentFilterForm):
-    VIEWS = (("day", "Day"), ("week", "Week"), ("month", "Month"))
-
-    view = forms.ChoiceField(choices=VIEWS, required=False)
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean_date(self):
-        day = self.cleaned_data.get("date")
-        if day is not None and not 1970 <= day.year <= 2200:
-            raise forms.ValidationError("Choose a date between 1970 and 2200.")
-        return day
-
-
 class BookingForm(forms.Form):
     environment = forms.ModelChoiceField(
         queryset=Environment.objects.filter(is_bookable=True).order_by("name"), to_field_name="slug",

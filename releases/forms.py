@@ -24,21 +24,6 @@ from vsm.forms import JSONField
 from vsm.tenancy.models import Membership
 
 
-class ReleaseFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *ReleaseStatus.choices], required=False)
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *ReleaseKind.choices], required=False)
-    value_stream = forms.ModelChoiceField(queryset=ValueStream.objects.order_by("name"), to_field_name="slug",
-                                          required=False, empty_label="Any value stream")
-    search = forms.CharField(max_length=100, required=False)
-
-    def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        return {"status": data["status"] or None, "kind": data["kind"] or None, "search": data["search"] or None,
-                "value_stream": data["value_stream"].slug if data["value_stream"] else None}
-
-
 def _members():
     return User.objects.filter(pk__in=Membership.objects.values("user_id")).order_by("email")
 

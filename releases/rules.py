@@ -42,7 +42,7 @@ def phase_environment_booked(gate: Gate, criterion: Criterion, params: dict[str,
         start, end = phase.actual_start, phase.actual_end or now  # it was held while the phase ran
     else:
         start, end = min(now, phase.planned_start), max(phase.planned_end, now + timedelta(seconds=1))
-    held = booking_list(environment=env.slug, status=Booking.Status.APPROVED, start=start, end=end)
+    held = booking_list().filter(environment=env, status=Booking.Status.APPROVED, period__overlap=(start, end))
     match = params.get("match_release", True)
     refs = release_refs(release)
     booking = next((b for b in held if not match or b.release_ref.strip().lower() in refs), None)

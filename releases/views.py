@@ -19,6 +19,7 @@ from django.utils import timezone
 from environments.feeds import make_feed_token
 from gates.selectors import gate_checklists
 from releases import selectors, services
+from releases.filters import ReleasePageFilter
 from releases.forms import (
     ActivityCompleteForm,
     ActivityForm,
@@ -26,7 +27,6 @@ from releases.forms import (
     DependencyForm,
     FreezeWindowForm,
     PhaseForm,
-    ReleaseFilterForm,
     ReleaseForm,
     SettingsForm,
     SlotBookForm,
@@ -42,7 +42,7 @@ from releases.models import (
 )
 from vsm.audit.selectors import audit_event_list
 from vsm.errors import DomainError
-from vsm.tenancy.pages import OrgView, paginate
+from vsm.tenancy.pages import OrgView, filter_page, paginate
 from vsm.tenancy.roles import Perm
 
 PAGE_SIZE = 25
@@ -70,10 +70,10 @@ def _placed(start: datetime, end: datetime, window_start: datetime, window_end: 
 
 class ReleaseListView(ReleasePage):
     def get(self, request):
-        form = ReleaseFilterForm(request.GET or None)
-        context = paginate(request, selectors.release_list(**form.filters()), PAGE_SIZE)
-        return render(request, "releases/list.html", {"form": form, **context},
-                      status=400 if form.is_bound and not form.is_valid() else 200)
+        filters = ReleasePageFilter(request.GET, queryset=selectors.release_list())
+        releases, status = filter_page(filters)
+        return render(request, "releases/list.html", {"form": filters.form, **paginate(request, releases, PAGE_SIZE)},
+                      status=status)
 
 
 class ReleaseCreateView(ReleasePage):
@@ -380,7 +380,8 @@ class FreezeListView(ReleasePage):
     write_permission = Perm.MANAGE_FREEZES
 
     def get(self, request, form=None, status=200):
-        context = paginate(request, selectors.freeze_window_list(current=request.GET.get("all") != "1"), PAGE_SIZE)
+        context = paginate(request, selectors.freeze_window_list().filter(
+            selectors.freeze_not_over() if request.GET.get("all") != "1" else Q()), PAGE_SIZE)
         running = {o.window.pk: o for o in selectors.freeze_active()}
         return render(request, "releases/freezes.html", {
             **context, "form": form or FreezeWindowForm(initial={"time_zone": timezone.get_current_timezone().key}),

@@ -15,7 +15,7 @@ from environments.models import (
     ProvisioningRequest,
     Tier,
 )
-from vsm.api.inputs import InputSerializer, WindowFilterSerializer
+from vsm.api.inputs import InputSerializer
 from vsm.catalog.models import Team, ValueStream
 
 
@@ -69,13 +69,6 @@ class EnvironmentInputSerializer(InputSerializer):
     value_stream = _slug_field(ValueStream, required=False, allow_null=True)
     owning_team = _slug_field(Team, required=False, allow_null=True)
     group = _slug_field(EnvironmentGroup, required=False, allow_null=True)
-
-
-class EnvironmentFilterSerializer(serializers.Serializer):
-    tier = serializers.ChoiceField(choices=Tier.choices, required=False)
-    group = serializers.SlugField(required=False, help_text="group slug")
-    value_stream = serializers.SlugField(required=False, help_text="value stream slug, or `shared`")
-    search = serializers.CharField(required=False, max_length=100)
 
 
 class GroupSerializer(serializers.ModelSerializer):
@@ -159,19 +152,6 @@ class BookingRequestSerializer(InputSerializer):
         return attrs
 
 
-# Built with type(): the query parameters are named `from` and `to`, which Python reserves.
-BookingFilterSerializer = type("BookingFilterSerializer", (WindowFilterSerializer,), {
-    "window": ("from", "to"),
-    "environment": serializers.SlugField(required=False, help_text="environment slug"),
-    "team": serializers.SlugField(required=False, help_text="team slug"),
-    "status": serializers.ChoiceField(choices=Booking.Status.choices, required=False),
-    "from": AwareDateTimeField(required=False, help_text="bookings ending after this time"),
-    "to": AwareDateTimeField(required=False, help_text="bookings starting before this time"),
-    "mine": serializers.BooleanField(required=False, default=False,
-                                     help_text="only the caller's and their teams' bookings"),
-})
-
-
 class DecisionSerializer(InputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -200,14 +180,6 @@ class OutageInputSerializer(InputSerializer):
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     reason = serializers.CharField(max_length=300)
-
-
-OutageFilterSerializer = type("OutageFilterSerializer", (WindowFilterSerializer,), {
-    "window": ("from", "to"),
-    "environment": serializers.SlugField(required=False, help_text="environment slug"),
-    "from": AwareDateTimeField(required=False, help_text="outages ending after this time"),
-    "to": AwareDateTimeField(required=False, help_text="outages starting before this time"),
-})
 
 
 # --- leases ---------------------------------------------------------------------------------
@@ -273,12 +245,6 @@ class DeploymentApprovalInputSerializer(InputSerializer):
     service = serializers.SlugField()
     version = serializers.CharField(max_length=120)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-
-
-class StatusFilterSerializer(serializers.Serializer):
-    environment = serializers.SlugField(required=False)
-    team = serializers.SlugField(required=False)
-    status = serializers.CharField(required=False, max_length=16)
 
 
 class ProvisioningRequestSerializer(serializers.ModelSerializer):

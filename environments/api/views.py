@@ -14,6 +14,13 @@ from rest_framework.response import Response
 
 from environments import selectors, services
 from environments.api import serializers as s
+from environments.filters import (
+    BookingFilter,
+    DeploymentApprovalFilter,
+    EnvironmentFilter,
+    OutageFilter,
+    ProvisioningRequestFilter,
+)
 from environments.models import (
     Booking,
     DeploymentApprovalRequest,
@@ -44,18 +51,10 @@ CONFLICT_EXAMPLE = OpenApiExample("Conflict", status_codes=["409"], response_onl
 
 
 class _ViewSet(OrgAPIMixin, viewsets.GenericViewSet):
-    """Filters are parsed by a serializer (bad values answer 400), not by generic filter backends."""
-
-    filter_backends: list = []
     action_permissions: dict[str, Perm] = {}
 
     def get_write_permission(self) -> Perm | None:
         return self.action_permissions.get(self.action, self.write_permission)
-
-    def query(self, serializer_class) -> dict:
-        params = serializer_class(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return params.validated_data
 
     def page(self, queryset, serializer_class) -> Response:
         rows = self.paginate_queryset(queryset)
@@ -77,14 +76,14 @@ class EnvironmentViewSet(_ViewSet, mixins.RetrieveModelMixin):
     lookup_field = "slug"
     lookup_value_converter = "slug"
     action_permissions = {"create": Perm.MANAGE_ENVIRONMENTS, "partial_update": Perm.VIEW}
+    filtersets = {"list": EnvironmentFilter}
 
     def get_queryset(self):
         return selectors.environment_list()
 
-    @extend_schema(parameters=[s.EnvironmentFilterSerializer], responses=s.EnvironmentSerializer(many=True))
+    @extend_schema(responses=s.EnvironmentSerializer(many=True))
     def list(self, request):
-        return self.page(selectors.environment_list(**self.query(s.EnvironmentFilterSerializer)),
-                         s.EnvironmentSerializer)
+        return self.page(self.filter_queryset(selectors.environment_list()), s.EnvironmentSerializer)
 
     @extend_schema(request=s.EnvironmentInputSerializer, responses={201: s.EnvironmentSerializer, 400: ERROR},
                    examples=[OpenApiExample("A shared SIT environment", request_only=True, value={
@@ -149,20 +148,14 @@ class BookingViewSet(_ViewSet, mixins.RetrieveModelMixin):
                           "extend": Perm.BOOK_ENVIRONMENTS, "release": Perm.BOOK_ENVIRONMENTS,
                           # whether this person approves this environment is the service's call
                           "approve": Perm.VIEW, "reject": Perm.VIEW}
+    filtersets = {"list": BookingFilter}
 
     def get_queryset(self):
         return selectors.booking_list()
 
-    @extend_schema(parameters=[s.BookingFilterSerializer], responses=s.BookingSerializer(many=True))
+    @extend_schema(responses=s.BookingSerializer(many=True))
     def list(self, request):
-        params = self.query(s.BookingFilterSerializer)
-        user = request.user if params["mine"] and self.actor.user is not None else None
-        bookings = selectors.booking_list(environment=params.get("environment"), team=params.get("team"),
-                                          status=params.get("status"), start=params.get("from"),
-                                          end=params.get("to"), user=user)
-        if params["mine"] and user is None:  # a token is nobody: it has no bookings of its own
-            bookings = bookings.filter(requested_by__isnull=True, requester_label=self.actor.label)
-        return self.page(bookings, s.BookingSerializer)
+        return self.page(self.filter_queryset(selectors.booking_list()), s.BookingSerializer)
 
     @extend_schema(
         request=s.BookingRequestSerializer,
@@ -238,15 +231,14 @@ class OutageViewSet(_ViewSet, mixins.RetrieveModelMixin):
     lookup_value_converter = "int"
     # Environment managers by role, or managers of the owning team: the service decides.
     write_permission = Perm.VIEW
+    filtersets = {"list": OutageFilter}
 
     def get_queryset(self):
         return selectors.outage_list()
 
-    @extend_schema(parameters=[s.OutageFilterSerializer], responses=s.OutageSerializer(many=True))
+    @extend_schema(responses=s.OutageSerializer(many=True))
     def list(self, request):
-        params = self.query(s.OutageFilterSerializer)
-        return self.page(selectors.outage_list(environment=params.get("environment"), start=params.get("from"),
-                                               end=params.get("to")), s.OutageSerializer)
+        return self.page(self.filter_queryset(selectors.outage_list()), s.OutageSerializer)
 
     @extend_schema(request=s.OutageInputSerializer, responses={201: s.OutageSerializer, 400: ERROR, 403: ERROR})
     def create(self, request):
@@ -266,16 +258,14 @@ class DeploymentApprovalViewSet(_ViewSet, mixins.RetrieveModelMixin):
     serializer_class = s.DeploymentApprovalSerializer
     lookup_value_converter = "int"
     action_permissions = {"create": Perm.BOOK_ENVIRONMENTS, "approve": Perm.VIEW, "reject": Perm.VIEW}
+    filtersets = {"list": DeploymentApprovalFilter}
 
     def get_queryset(self):
         return selectors.deployment_approval_list()
 
-    @extend_schema(parameters=[s.StatusFilterSerializer], responses=s.DeploymentApprovalSerializer(many=True))
+    @extend_schema(responses=s.DeploymentApprovalSerializer(many=True))
     def list(self, request):
-        params = self.query(s.StatusFilterSerializer)
-        approvals = selectors.deployment_approval_list(environment=params.get("environment"),
-                                                       status=params.get("status"))
-        return self.page(approvals, s.DeploymentApprovalSerializer)
+        return self.page(self.filter_queryset(selectors.deployment_approval_list()), s.DeploymentApprovalSerializer)
 
     @extend_schema(
         request=s.DeploymentApprovalInputSerializer,
@@ -325,15 +315,14 @@ class ProvisioningRequestViewSet(_ViewSet, mixins.RetrieveModelMixin):
     serializer_class = s.ProvisioningRequestSerializer
     lookup_value_converter = "int"
     action_permissions = {"create": Perm.BOOK_ENVIRONMENTS, "advance": Perm.MANAGE_ENVIRONMENTS}
+    filtersets = {"list": ProvisioningRequestFilter}
 
     def get_queryset(self):
         return selectors.provisioning_request_list()
 
-    @extend_schema(parameters=[s.StatusFilterSerializer], responses=s.ProvisioningRequestSerializer(many=True))
+    @extend_schema(responses=s.ProvisioningRequestSerializer(many=True))
     def list(self, request):
-        params = self.query(s.StatusFilterSerializer)
-        return self.page(selectors.provisioning_request_list(status=params.get("status"), team=params.get("team")),
-                         s.ProvisioningRequestSerializer)
+        return self.page(self.filter_queryset(selectors.provisioning_request_list()), s.ProvisioningRequestSerializer)
 
     @extend_schema(request=s.ProvisioningInputSerializer, responses={201: s.ProvisioningRequestSerializer,
                                                                      400: ERROR})

@@ -15,6 +15,7 @@ from environments.selectors.bookings import (
     equivalent_free_environment,
     my_bookings,
     next_free_slot,
+    of_user,
     outage_brief,
     outages_overlapping,
 )
@@ -49,6 +50,6 @@ __all__ = [
     "calendar_entries", "can_approve", "collisions", "deployment_approval_list", "environment_availability",
     "environment_bookings", "environment_get", "environment_list", "equivalent_free_environment", "group_get",
     "group_list", "is_environment_manager", "lease_check", "lease_list", "managed_team_ids", "my_bookings",
-    "next_free_slot", "outage_brief", "outage_list", "outages_overlapping", "provisioning_request_list",
+    "next_free_slot", "of_user", "outage_brief", "outage_list", "outages_overlapping", "provisioning_request_list",
     "team_ids_of", "teams_of",
 ]

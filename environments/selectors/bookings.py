@@ -22,28 +22,15 @@ from vsm.accounts.models import User
 APPROVED = Booking.Status.APPROVED
 
 
-def booking_list(*, environment: str | None = None, team: str | None = None, status: str | None = None,
-                 start: datetime | None = None, end: datetime | None = None, user: User | None = None
-                 ) -> QuerySet[Booking]:
-    """Bookings by environment slug, team slug and status; `start`/`end` keep those overlapping
-    that window; `user` keeps the person's own and their teams' bookings."""
-    qs = Booking.objects.select_related(
+def booking_list() -> QuerySet[Booking]:
+    """In period order; filtered by environments.filters.BookingFilter."""
+    return Booking.objects.select_related(
         "environment", "team", "requested_by", "decided_by", "decided_by_token").order_by("period", "id")
-    if environment:
-        qs = qs.filter(environment__slug=environment)
-    if team:
-        qs = qs.filter(team__slug=team)
-    if status:
-        qs = qs.filter(status=status)
-    if start and end:
-        qs = qs.filter(period__overlap=(start, end))
-    elif start:
-        qs = qs.filter(period__endswith__gt=start)
-    elif end:
-        qs = qs.filter(period__startswith__lt=end)
-    if user is not None:
-        qs = qs.filter(Q(requested_by=user) | Q(team_id__in=team_ids_of(user=user)))
-    return qs
+
+
+def of_user(*, user: User) -> Q:
+    """A person's own bookings and their teams'."""
+    return Q(requested_by=user) | Q(team_id__in=team_ids_of(user=user))
 
 
 def approved_overlapping(*, environment_ids: list[int], start: datetime, end: datetime,
@@ -275,8 +262,8 @@ def calendar_entries(*, environments: list[Environment], start: datetime, end: d
     ids = [env.pk for env in environments]
     bookings: dict[int, list[Booking]] = defaultdict(list)
     outages: dict[int, list[Outage]] = defaultdict(list)
-    for row in booking_list(start=start, end=end).filter(
-            environment_id__in=ids, status__in=[Booking.Status.APPROVED, Booking.Status.REQUESTED]):
+    for row in booking_list().filter(environment_id__in=ids, period__overlap=(start, end),
+                                     status__in=[Booking.Status.APPROVED, Booking.Status.REQUESTED]):
         bookings[row.environment_id].append(row)
     for row in outages_overlapping(environment_ids=ids, start=start, end=end):
         outages[row.environment_id].append(row)
@@ -287,6 +274,6 @@ def my_bookings(*, user: User, now: datetime | None = None) -> tuple[QuerySet[Bo
     """A person's and their teams' bookings: those still to come or in force (soonest first),
     and the rest: over, cancelled or refused (latest first)."""
     now = now or timezone.now()
-    mine = booking_list(user=user)
+    mine = booking_list().filter(of_user(user=user))
     live = Q(period__endswith__gt=now, status__in=[Booking.Status.APPROVED, Booking.Status.REQUESTED])
     return mine.filter(live), mine.exclude(live).order_by("-period", "-id")

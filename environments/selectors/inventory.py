@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from environments.models import Environment, EnvironmentGroup
 from vsm.accounts.models import User
@@ -11,20 +11,9 @@ from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
 
 
-def environment_list(*, tier: str | None = None, group: str | None = None, value_stream: str | None = None,
-                     search: str | None = None) -> QuerySet[Environment]:
-    qs = Environment.objects.select_related("value_stream", "owning_team", "group").order_by("name")
-    if tier:
-        qs = qs.filter(tier=tier)
-    if group:
-        qs = qs.filter(group__slug=group)
-    if value_stream == "shared":
-        qs = qs.filter(value_stream__isnull=True)
-    elif value_stream:
-        qs = qs.filter(value_stream__slug=value_stream)
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
-    return qs
+def environment_list() -> QuerySet[Environment]:
+    """By name; filtered by environments.filters.EnvironmentFilter."""
+    return Environment.objects.select_related("value_stream", "owning_team", "group").order_by("name")
 
 
 def environment_get(*, slug: str) -> Environment | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db.models import Q, QuerySet
 
 from environments.models import Booking, Decision, DeploymentApprovalRequest, Outage, ProvisioningRequest
@@ -13,27 +11,15 @@ from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
 
 
-def outage_list(*, environment: str | None = None, start: datetime | None = None, end: datetime | None = None
-                ) -> QuerySet[Outage]:
-    qs = Outage.objects.select_related("environment", "created_by").order_by("period", "id")
-    if environment:
-        qs = qs.filter(environment__slug=environment)
-    if start:
-        qs = qs.filter(period__endswith__gt=start)
-    if end:
-        qs = qs.filter(period__startswith__lt=end)
-    return qs
+def outage_list() -> QuerySet[Outage]:
+    """In period order; filtered by environments.filters.OutageFilter."""
+    return Outage.objects.select_related("environment", "created_by").order_by("period", "id")
 
 
-def deployment_approval_list(*, environment: str | None = None, status: str | None = None
-                             ) -> QuerySet[DeploymentApprovalRequest]:
-    qs = DeploymentApprovalRequest.objects.select_related(
-        "environment", "requested_by", "decided_by", "decided_by_token", "service")
-    if environment:
-        qs = qs.filter(environment__slug=environment)
-    if status:
-        qs = qs.filter(status=status)
-    return qs.order_by("-requested_at", "-id")
+def deployment_approval_list() -> QuerySet[DeploymentApprovalRequest]:
+    """Newest first; filtered by environments.filters.DeploymentApprovalFilter."""
+    return DeploymentApprovalRequest.objects.select_related(
+        "environment", "requested_by", "decided_by", "decided_by_token", "service").order_by("-requested_at", "-id")
 
 
 def _decidable(actor: Actor) -> Q:
@@ -47,19 +33,15 @@ def _decidable(actor: Actor) -> Q:
 def approval_queue(*, actor: Actor) -> tuple[QuerySet[Booking], QuerySet[DeploymentApprovalRequest]]:
     """Bookings and deployments awaiting this actor's decision (never their own requests)."""
     scope = _decidable(actor)
-    bookings = booking_list(status=Booking.Status.REQUESTED).filter(scope)
-    deployments = deployment_approval_list(status=Decision.REQUESTED).filter(scope)
+    bookings = booking_list().filter(scope, status=Booking.Status.REQUESTED)
+    deployments = deployment_approval_list().filter(scope, status=Decision.REQUESTED)
     if actor.user is not None:
         bookings = bookings.exclude(requested_by=actor.user)
         deployments = deployments.exclude(requested_by=actor.user)
     return bookings, deployments
 
 
-def provisioning_request_list(*, status: str | None = None, team: str | None = None
-                              ) -> QuerySet[ProvisioningRequest]:
-    qs = ProvisioningRequest.objects.select_related("team", "requested_by", "environment")
-    if status:
-        qs = qs.filter(status=status)
-    if team:
-        qs = qs.filter(team__slug=team)
-    return qs.order_by("-requested_at", "-id")
+def provisioning_request_list() -> QuerySet[ProvisioningRequest]:
+    """Newest first; filtered by environments.filters.ProvisioningRequestFilter."""
+    return ProvisioningRequest.objects.select_related("team", "requested_by", "environment").order_by(
+        "-requested_at", "-id")

@@ -9,24 +9,21 @@ from django.utils import timezone
 
 from environments import selectors
 from environments.feeds import feed_path
-from environments.forms import (
-    CalendarForm,
-    EnvironmentFilterForm,
-)
-from environments.models import (
-    Environment,
-)
+from environments.filters import CalendarFilter, EnvironmentFilter
 from environments.views.base import EnvPage, page_of
+from vsm.tenancy.pages import filter_page
 
 
 class EnvironmentListView(EnvPage):
     def get(self, request):
-        form = EnvironmentFilterForm(request.GET or None)
-        page = page_of(request, selectors.environment_list(**form.filters()))
+        filters = EnvironmentFilter(request.GET, queryset=selectors.environment_list())
+        environments, status = filter_page(filters)
+        page = page_of(request, environments)
         availability = selectors.environment_availability(environments=list(page.object_list))
         return render(request, "environments/list.html", {
-            "form": form, "page_obj": page, "rows": [(env, availability[env.pk]) for env in page],
-        }, status=400 if form.is_bound and not form.is_valid() else 200)
+            "form": filters.form, "filtered": bool(request.GET), "page_obj": page,
+            "rows": [(env, availability[env.pk]) for env in page],
+        }, status=status)
 
 
 class EnvironmentDetailView(EnvPage):
@@ -36,7 +33,7 @@ class EnvironmentDetailView(EnvPage):
         return render(request, "environments/detail.html", {
             "env": env, "upcoming": upcoming, "history": history,
             "availability": selectors.environment_availability(environments=[env])[env.pk],
-            "outages": selectors.outage_list(environment=env.slug, start=timezone.now())[:20],
+            "outages": selectors.outage_list().filter(environment=env, period__endswith__gt=timezone.now())[:20],
             "leases": selectors.lease_list(environment=env, active_only=True)[:20],
             "can_manage": selectors.is_environment_manager(actor=self.actor, environment=env),
             "feed_url": request.build_absolute_uri(feed_path(org_slug=self.org.slug, environment=env)),
@@ -78,15 +75,15 @@ class CalendarView(EnvPage):
     STEP = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
 
     def get(self, request):
-        form = CalendarForm(request.GET or None)
-        valid = form.is_valid() if form.is_bound else True
-        data = form.cleaned_data if form.is_bound and valid else {}
+        filters = CalendarFilter(request.GET, queryset=selectors.environment_list())
+        environments, status = filter_page(filters)
+        form = filters.form
+        data = form.cleaned_data if status == 200 else {}
         view = data.get("view") or "week"
         day = data.get("date") or timezone.localdate()
         zone = timezone.get_current_timezone()
         start, end, columns = _window(view, day, zone)
-        page = page_of(request, selectors.environment_list(**form.filters()) if valid else Environment.objects.none(),
-                         size=20)
+        page = page_of(request, environments, size=20)
         envs = list(page.object_list)
         bookings, outages = selectors.calendar_entries(environments=envs, start=start, end=end)
         rows = [{"env": env, "bookings": _placed(bookings[env.pk], start, end),
@@ -98,5 +95,5 @@ class CalendarView(EnvPage):
             "columns": columns, "rows": rows,
             "page_obj": page,
             "previous_day": previous_day, "next_day": end.date() if view == "month" else day + step,
-            "views": CalendarForm.VIEWS,
-        }, status=200 if valid else 400)
+            "views": CalendarFilter.VIEWS,
+        }, status=status)

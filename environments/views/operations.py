@@ -25,7 +25,7 @@ from vsm.tenancy.roles import Perm
 def _outages(request, actor, env: Environment, form=None, status: int = 200):
     return render(request, "environments/outages.html", {
         "env": env, "form": form or OutageForm(), "page_obj": page_of(
-            request, selectors.outage_list(environment=env.slug).order_by("-period")),
+            request, selectors.outage_list().filter(environment=env).order_by("-period")),
         "can_manage": selectors.is_environment_manager(actor=actor, environment=env),
     }, status=status)
 

@@ -98,17 +98,6 @@ class FreezeOccurrenceSerializer(serializers.Serializer):
     end = serializers.DateTimeField(help_text="when deployments may resume")
 
 
-class ActiveFreezeFilterSerializer(serializers.Serializer):
-    environment = _slug(Environment, required=False)
-    value_stream = _slug(ValueStream, required=False)
-
-
-class FreezeWindowFilterSerializer(serializers.Serializer):
-    scope = serializers.ChoiceField(choices=FreezeScope.choices, required=False)
-    value_stream = serializers.SlugField(required=False)
-    current = serializers.BooleanField(required=False, default=False, help_text="only windows not over yet")
-
-
 class FreezeOverrideInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=2000)
     release = serializers.PrimaryKeyRelatedField(queryset=Release.objects.all(), required=False, allow_null=True)
@@ -334,14 +323,6 @@ class ReleaseUpdateSerializer(InputSerializer):
     services = ServiceScopeSerializer(many=True, required=False)
 
 
-class ReleaseFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ReleaseStatus.choices, required=False)
-    kind = serializers.ChoiceField(choices=ReleaseKind.choices, required=False)
-    value_stream = serializers.SlugField(required=False)
-    parent = serializers.IntegerField(required=False, min_value=1, help_text="children of this train")
-    search = serializers.CharField(required=False, max_length=100)
-
-
 class AdvanceSerializer(InputSerializer):
     phase = serializers.IntegerField(required=False, min_value=1, help_text=(
         "the phase you mean to move on (the active one, or the first to start); another answers 409"))
@@ -471,8 +452,3 @@ class DeploymentCheckSerializer(serializers.Serializer):
                 "checked_by": check.checked_by_label}
 
 
-class DeploymentCheckFilterSerializer(serializers.Serializer):
-    service = serializers.SlugField(required=False)
-    environment = serializers.SlugField(required=False)
-    decision = serializers.ChoiceField(choices=Decision.choices, required=False)
-    release = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)

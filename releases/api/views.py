@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from releases import selectors, services
 from releases.api import serializers as s
+from releases.filters import ActiveFreezeFilter, DeploymentCheckFilter, FreezeWindowFilter, ReleaseFilter
 from releases.models import (
     DeploymentActivity,
     DeploymentCheck,
@@ -24,6 +25,7 @@ from releases.models import (
     SlotBooking,
 )
 from vsm.api.base import OrgAPIMixin, OrgAPIView
+from vsm.api.filters import filtered
 from vsm.api.schema import ErrorSerializer
 from vsm.tenancy.roles import Perm
 
@@ -34,9 +36,6 @@ SLOT_LOOKAHEAD = timedelta(days=31)
 
 
 class _ViewSet(OrgAPIMixin, viewsets.GenericViewSet):
-    """Filters are parsed by serializers (a bad value answers 400 naming it), not by generic backends."""
-
-    filter_backends: list = []
     lookup_value_converter = "int"
     action_permissions: dict[str, Perm] = {}
 
@@ -66,14 +65,14 @@ class FreezeWindowViewSet(_ViewSet, mixins.RetrieveModelMixin):
     write_permission = Perm.MANAGE_FREEZES
     # Whether this caller may break the glass depends on the release: the service decides.
     action_permissions = {"overrides": Perm.VIEW}
+    filtersets = {"list": FreezeWindowFilter, "active": ActiveFreezeFilter}
 
     def get_queryset(self):
         return selectors.freeze_window_list()
 
-    @extend_schema(parameters=[s.FreezeWindowFilterSerializer], responses=s.FreezeWindowSerializer(many=True))
+    @extend_schema(responses=s.FreezeWindowSerializer(many=True))
     def list(self, request):
-        params = self.valid(s.FreezeWindowFilterSerializer, request.query_params)
-        return self.page(selectors.freeze_window_list(**params), s.FreezeWindowSerializer)
+        return self.page(self.filter_queryset(selectors.freeze_window_list()), s.FreezeWindowSerializer)
 
     @extend_schema(
         request=s.FreezeWindowInputSerializer, responses={201: s.FreezeWindowSerializer, 400: BAD_INPUT},
@@ -111,12 +110,14 @@ class FreezeWindowViewSet(_ViewSet, mixins.RetrieveModelMixin):
         services.freeze_window_delete(actor=self.actor, window=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(parameters=[s.ActiveFreezeFilterSerializer], responses=s.FreezeOccurrenceSerializer(many=True))
+    @extend_schema(responses=s.FreezeOccurrenceSerializer(many=True))
     @action(detail=False, methods=["get"])
     def active(self, request):
         """The freezes in force now (for an environment and value stream, or anywhere), each with
         when deployments may resume."""
-        params = self.valid(s.ActiveFreezeFilterSerializer, request.query_params)
+        filters = ActiveFreezeFilter(request.query_params, queryset=FreezeWindow.objects.none(), request=request)
+        filtered(filters)
+        params = filters.form.cleaned_data
         running = selectors.freeze_active(environment=params.get("environment"),
                                           value_stream=params.get("value_stream"))
         return Response(s.FreezeOccurrenceSerializer(running, many=True).data)
@@ -205,15 +206,14 @@ class ReleaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
     queryset = Release.objects.all()
     serializer_class = s.ReleaseDetailSerializer
     write_permission = Perm.MANAGE_RELEASES
+    filtersets = {"list": ReleaseFilter}
 
     def retrieve(self, request, pk=None):
         return Response(_release_detail(self.get_object().pk))
 
-    @extend_schema(parameters=[s.ReleaseFilterSerializer], responses=s.ReleaseSerializer(many=True))
+    @extend_schema(responses=s.ReleaseSerializer(many=True))
     def list(self, request):
-        params = self.valid(s.ReleaseFilterSerializer, request.query_params)
-        params["parent_id"] = params.pop("parent", None)
-        return self.page(selectors.release_list(**params), s.ReleaseSerializer)
+        return self.page(self.filter_queryset(selectors.release_list()), s.ReleaseSerializer)
 
     @extend_schema(
         request=s.ReleaseInputSerializer, responses={201: s.ReleaseDetailSerializer, 400: BAD_INPUT},
@@ -486,15 +486,14 @@ class DeploymentCheckViewSet(_ViewSet, mixins.RetrieveModelMixin):
     queryset = DeploymentCheck.objects.all()
     serializer_class = s.DeploymentCheckSerializer
     write_permission = Perm.RECORD_DELIVERY
+    filtersets = {"list": DeploymentCheckFilter}
 
     def get_queryset(self):
         return selectors.deployment_check_list()
 
-    @extend_schema(parameters=[s.DeploymentCheckFilterSerializer], responses=s.DeploymentCheckSerializer(many=True))
+    @extend_schema(responses=s.DeploymentCheckSerializer(many=True))
     def list(self, request):
-        params = self.valid(s.DeploymentCheckFilterSerializer, request.query_params)
-        params["release_id"] = params.pop("release", None)
-        return self.page(selectors.deployment_check_list(**params), s.DeploymentCheckSerializer)
+        return self.page(self.filter_queryset(selectors.deployment_check_list()), s.DeploymentCheckSerializer)
 
     @extend_schema(
         request=s.DeploymentCheckInputSerializer,

@@ -94,15 +94,6 @@ def activity_list(*, release: Release) -> QuerySet[DeploymentActivity]:
 
 # --- checks ---------------------------------------------------------------------------------
 
-def deployment_check_list(*, service: str | None = None, environment: str | None = None,
-                          decision: str | None = None, release_id: int | None = None) -> QuerySet[DeploymentCheck]:
-    qs = DeploymentCheck.objects.order_by("-checked_at", "-id")
-    if service:
-        qs = qs.filter(service_slug=service)
-    if environment:
-        qs = qs.filter(environment_slug=environment)
-    if decision:
-        qs = qs.filter(decision=decision)
-    if release_id is not None:
-        qs = qs.filter(release_id=release_id)
-    return qs
+def deployment_check_list() -> QuerySet[DeploymentCheck]:
+    """Newest first; filtered by releases.filters.DeploymentCheckFilter."""
+    return DeploymentCheck.objects.order_by("-checked_at", "-id")

@@ -57,7 +57,7 @@ def evidence_pack(*, release: Release) -> dict[str, Any]:
     for ev in evaluation_list().filter(gate_id__in=gate_ids).order_by("evaluated_at", "id"):
         history[ev.criterion_id].append(ev)
     overrides = freeze_override_list().filter(release=release)
-    checks = deployment_check_list(release_id=release.pk)[:MAX_CHECKS]
+    checks = deployment_check_list().filter(release=release)[:MAX_CHECKS]
     return {
         "generated_at": now,
         "release": {

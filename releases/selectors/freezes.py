@@ -25,18 +25,15 @@ class FreezeOccurrence:
     end: datetime  # for a running freeze: when deployments may resume (back-to-back occurrences joined)
 
 
-def freeze_window_list(*, scope: str | None = None, value_stream: str | None = None, current: bool = False,
-                       at: datetime | None = None) -> QuerySet[FreezeWindow]:
-    """Freeze windows by scope and value stream slug; `current` keeps those not over yet."""
-    qs = FreezeWindow.objects.select_related("value_stream", "created_by").prefetch_related(
+def freeze_window_list() -> QuerySet[FreezeWindow]:
+    """By start; filtered by releases.filters.FreezeWindowFilter."""
+    return FreezeWindow.objects.select_related("value_stream", "created_by").prefetch_related(
         Prefetch("environments", queryset=Environment.objects.order_by("name"))).order_by("starts_at", "id")
-    if scope:
-        qs = qs.filter(scope=scope)
-    if value_stream:
-        qs = qs.filter(value_stream__slug=value_stream)
-    if current:
-        qs = qs.filter(Q(last_ends_at__isnull=True) | Q(last_ends_at__gt=at or timezone.now()))
-    return qs
+
+
+def freeze_not_over(*, at: datetime | None = None) -> Q:
+    """Windows with an occurrence still to end (or no last end: recurring for ever)."""
+    return Q(last_ends_at__isnull=True) | Q(last_ends_at__gt=at or timezone.now())
 
 
 def freeze_window_get(*, window_id: int) -> FreezeWindow | None:

@@ -27,27 +27,16 @@ from releases.selectors.freezes import FreezeOccurrence, freeze_occurrences
 OPEN = [ReleaseStatus.DRAFT, ReleaseStatus.PLANNED, ReleaseStatus.IN_PROGRESS]
 
 
-def release_list(*, status: str | None = None, kind: str | None = None, value_stream: str | None = None,
-                 parent_id: int | None = None, search: str | None = None) -> QuerySet[Release]:
-    """Releases with their current phase and how many children they have: one query."""
+def release_list() -> QuerySet[Release]:
+    """Releases with their current phase and how many children they have: one query; filtered by
+    releases.filters.ReleaseFilter."""
     current = Phase.objects.filter(release=OuterRef("pk"), status=PhaseStatus.ACTIVE).values("name")[:1]
-    qs = Release.objects.select_related("value_stream", "owner", "parent").annotate(
+    return Release.objects.select_related("value_stream", "owner", "parent").annotate(
         children_count=Count("children", distinct=True),
         phase_count=Count("phases", distinct=True),
         phases_done=Count("phases", filter=Q(phases__status=PhaseStatus.DONE), distinct=True),
         current_phase=Subquery(current),
     ).order_by(Coalesce("planned_start", "created_at"), "id")
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if value_stream:
-        qs = qs.filter(value_stream__slug=value_stream)
-    if parent_id is not None:
-        qs = qs.filter(parent_id=parent_id)
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(version__icontains=search))
-    return qs
 
 
 def phases_with_gates() -> QuerySet[Phase]:

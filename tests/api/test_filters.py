@@ -9,6 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 PREFIX = "/api/v1/orgs/{org_slug}/"
 STRING, DATE, INTEGER = {"type": "string"}, {"type": "string", "format": "date"}, {"type": "integer"}
+DATETIME, BOOLEAN = {"type": "string", "format": "date-time"}, {"type": "boolean"}
 UNKNOWN_SLUG = "no-such-slug"
 
 # path -> {parameter: (its schema, a value that does not parse, or None for any text)}
@@ -26,6 +27,23 @@ FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
     "sync-runs/": {"connection": (INTEGER, "1.5"), "status": (STRING, "nope")},
     "webhook-deliveries/": {"connection": (INTEGER, "1.5"), "status": (STRING, "nope"),
                             "event": (STRING, "x" * 121)},
+    "environments/": {"tier": (STRING, "nope"), "group": (STRING, UNKNOWN_SLUG),
+                      "value_stream": (STRING, UNKNOWN_SLUG), "search": (STRING, "x" * 101)},
+    "environment-groups/": {},
+    "environments/{env_slug}/leases/": {},
+    "bookings/": {"environment": (STRING, UNKNOWN_SLUG), "team": (STRING, UNKNOWN_SLUG), "status": (STRING, "nope"),
+                  "from": (DATETIME, "2030-01-01T00:00"), "to": (DATETIME, "soon"), "mine": (BOOLEAN, "perhaps")},
+    "outages/": {"environment": (STRING, UNKNOWN_SLUG), "from": (DATETIME, "0001-01-01T00:30:00+01:00"),
+                 "to": (DATETIME, "2030-02-30T00:00:00Z")},
+    "deployment-approvals/": {"environment": (STRING, UNKNOWN_SLUG), "status": (STRING, "nope")},
+    "provisioning-requests/": {"team": (STRING, UNKNOWN_SLUG), "status": (STRING, "nope")},
+    "freeze-windows/": {"scope": (STRING, "nope"), "value_stream": (STRING, UNKNOWN_SLUG),
+                        "current": (BOOLEAN, "perhaps")},
+    "freeze-windows/active/": {"environment": (STRING, UNKNOWN_SLUG), "value_stream": (STRING, UNKNOWN_SLUG)},
+    "releases/": {"status": (STRING, "nope"), "kind": (STRING, "nope"), "value_stream": (STRING, UNKNOWN_SLUG),
+                  "parent": (INTEGER, "1.5"), "search": (STRING, "x" * 101)},
+    "deployment-checks/": {"service": (STRING, "x" * 61), "environment": (STRING, "x" * 61),
+                           "decision": (STRING, "nope"), "release": (INTEGER, str(2**63))},
 }
 PAGINATION = {"page", "page_size"}
 

@@ -36,8 +36,8 @@ def by_slug(model, **kwargs) -> ModelChoiceFilter:
 
 @extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(Filter):
-    """A row's id: a whole number from 1 to PostgreSQL's bigint limit (django-filter's NumberFilter
-    takes decimals, and a larger number would fail in the database)."""
+    """A whole number, by default a row's id: from 1 to PostgreSQL's bigint limit (django-filter's
+    NumberFilter takes decimals, and a larger number would fail in the database)."""
 
     field_class = forms.IntegerField
 

@@ -86,3 +86,10 @@ def test_a_bad_value_answers_400_naming_the_parameter(api_owner_a, org_a, path, 
     error = response.json()["error"]
     assert error["code"] == "invalid" and list(error["fields"]) == [name], error
     assert name in error["message"]
+
+
+@pytest.mark.parametrize("path, name", [("bookings/", "from"), ("bookings/", "mine"), ("deployments/", "since"),
+                                        ("deployments/", "production")])
+def test_the_schema_describes_a_time_or_boolean_filter_by_its_help_text(schema, path, name):
+    query = {p["name"]: p for p in schema["paths"][PREFIX + path]["get"]["parameters"] if p["in"] == "query"}
+    assert query[name].get("description"), name

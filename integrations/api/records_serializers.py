@@ -7,27 +7,21 @@ import re
 from rest_framework import serializers
 
 from integrations.models import (
-    Approval,
     ChangeRequest,
-    ChangeState,
-    ChangeType,
     Commit,
     Deployment,
     DeploymentKind,
     DeploymentStatus,
     DeploymentStrategy,
-    FlowType,
     Incident,
     IncidentStatus,
     PipelineRun,
     PullRequest,
-    PullRequestState,
     RunStatus,
-    StatusCategory,
     WorkItem,
 )
 from vsm.api.fields import BIGINT_MAX, INT_MAX
-from vsm.api.inputs import InputSerializer, WindowFilterSerializer
+from vsm.api.inputs import InputSerializer
 
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
@@ -128,56 +122,6 @@ class CommitsInputSerializer(InputSerializer):
     service = serializers.CharField(max_length=255 - 1 - 64, help_text=(
         "slug or name (at most 190 characters); an unknown service is created"))
     commits = CommitInputSerializer(many=True, allow_empty=False, max_length=1000)
-
-
-# --- filters --------------------------------------------------------------------------------
-
-class RecordFilterSerializer(WindowFilterSerializer):
-    service = serializers.SlugField(required=False, help_text="service slug")
-    source = serializers.CharField(required=False, max_length=16, help_text="api, github, gitlab, jira, ...")
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
-
-
-class DeploymentFilterSerializer(RecordFilterSerializer):
-    environment = serializers.SlugField(required=False, help_text="environment slug")
-    status = serializers.ChoiceField(choices=DeploymentStatus.choices, required=False)
-    kind = serializers.ChoiceField(choices=DeploymentKind.choices, required=False)
-    production = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
-class IncidentFilterSerializer(RecordFilterSerializer):
-    environment = serializers.SlugField(required=False)
-    status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False)
-    severity = serializers.IntegerField(min_value=1, max_value=4, required=False)
-
-
-class PipelineRunFilterSerializer(RecordFilterSerializer):
-    status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
-    branch = serializers.CharField(required=False, max_length=255)
-    commit_sha = ShaField(required=False)
-
-
-class CommitFilterSerializer(RecordFilterSerializer):
-    sha = ShaField(required=False, help_text="a full sha or its prefix")
-
-
-class PullRequestFilterSerializer(RecordFilterSerializer):
-    state = serializers.ChoiceField(choices=PullRequestState.choices, required=False)
-
-
-class WorkItemFilterSerializer(RecordFilterSerializer):
-    status_category = serializers.ChoiceField(choices=StatusCategory.choices, required=False)
-    flow_type = serializers.ChoiceField(choices=FlowType.choices, required=False)
-    project = serializers.CharField(required=False, max_length=120)
-    key = serializers.CharField(required=False, max_length=60)
-
-
-class ChangeRequestFilterSerializer(RecordFilterSerializer):
-    state = serializers.ChoiceField(choices=ChangeState.choices, required=False)
-    approval = serializers.ChoiceField(choices=Approval.choices, required=False)
-    type = serializers.ChoiceField(choices=ChangeType.choices, required=False)
-    number = serializers.CharField(required=False, max_length=60)
 
 
 # --- output ---------------------------------------------------------------------------------

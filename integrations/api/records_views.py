@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from integrations import selectors
+from integrations import filters, selectors
 from integrations.api import records_serializers as s
 from integrations.models import ChangeRequest, Commit, Deployment, Incident, PipelineRun, PullRequest, WorkItem
 from integrations.services import records
@@ -24,27 +24,17 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 _KEY_MAX = 200
 
 
-def _listing(filters, serializer):
-    return extend_schema(parameters=[filters], responses=serializer(many=True))
+class _RecordViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Paginated lists filtered by the type's FilterSet (integrations/filters.py: a bad value is a
+    400 naming it) and single records by id. Posts need the "record delivery" permission CI tokens
+    have."""
 
-
-class _RecordViewSet(OrgAPIMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Paginated, filtered lists (filters parsed by a serializer: a bad value is a 400 naming
-    it) and single records by id. Posts need the "record delivery" permission CI tokens have."""
-
-    filter_backends: list = []
     lookup_value_converter = "int"
     write_permission = Perm.RECORD_DELIVERY
-    filter_serializer: type = s.RecordFilterSerializer
     selector = None
 
     def get_queryset(self):
         return type(self).selector()
-
-    def list(self, request):
-        params = validated_input(self.filter_serializer, request.query_params)
-        rows = self.paginate_queryset(type(self).selector(**params))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def idempotency_key(self) -> str | None:
         key = (self.request.headers.get("Idempotency-Key") or "").strip()
@@ -69,14 +59,13 @@ DEPLOYMENT_EXAMPLE = {
                  "message": "PAY-312 retry card authorisation"}]}
 
 
-@extend_schema_view(list=_listing(s.DeploymentFilterSerializer, s.DeploymentSerializer),
-                    retrieve=extend_schema(responses=s.DeploymentDetailSerializer))
+@extend_schema_view(retrieve=extend_schema(responses=s.DeploymentDetailSerializer))
 class DeploymentViewSet(_RecordViewSet):
     """Deployments of services to environments, from CI posts and every connected tool."""
 
     queryset = Deployment.objects.all()
     serializer_class = s.DeploymentSerializer
-    filter_serializer = s.DeploymentFilterSerializer
+    filtersets = {"list": filters.DeploymentFilter}
     selector = staticmethod(selectors.deployment_list)
 
     def retrieve(self, request, pk=None):
@@ -106,11 +95,10 @@ class DeploymentViewSet(_RecordViewSet):
                            lambda row: s.DeploymentDetailSerializer(row).data)
 
 
-@extend_schema_view(list=_listing(s.IncidentFilterSerializer, s.IncidentSerializer))
 class IncidentViewSet(_RecordViewSet):
     queryset = Incident.objects.all()
     serializer_class = s.IncidentSerializer
-    filter_serializer = s.IncidentFilterSerializer
+    filtersets = {"list": filters.IncidentFilter}
     selector = staticmethod(selectors.incident_list)
 
     @extend_schema(
@@ -130,11 +118,10 @@ class IncidentViewSet(_RecordViewSet):
                            lambda row: s.IncidentSerializer(row).data)
 
 
-@extend_schema_view(list=_listing(s.PipelineRunFilterSerializer, s.PipelineRunSerializer))
 class PipelineRunViewSet(_RecordViewSet):
     queryset = PipelineRun.objects.all()
     serializer_class = s.PipelineRunSerializer
-    filter_serializer = s.PipelineRunFilterSerializer
+    filtersets = {"list": filters.PipelineRunFilter}
     selector = staticmethod(selectors.pipeline_run_list)
 
     @extend_schema(
@@ -152,11 +139,10 @@ class PipelineRunViewSet(_RecordViewSet):
                            lambda row: s.PipelineRunSerializer(row).data)
 
 
-@extend_schema_view(list=_listing(s.CommitFilterSerializer, s.CommitSerializer))
 class CommitViewSet(_RecordViewSet):
     queryset = Commit.objects.all()
     serializer_class = s.CommitSerializer
-    filter_serializer = s.CommitFilterSerializer
+    filtersets = {"list": filters.CommitFilter}
     selector = staticmethod(selectors.commit_list)
 
     @extend_schema(
@@ -175,25 +161,22 @@ class CommitViewSet(_RecordViewSet):
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-@extend_schema_view(list=_listing(s.PullRequestFilterSerializer, s.PullRequestSerializer))
 class PullRequestViewSet(_RecordViewSet):
     queryset = PullRequest.objects.all()
     serializer_class = s.PullRequestSerializer
-    filter_serializer = s.PullRequestFilterSerializer
+    filtersets = {"list": filters.PullRequestFilter}
     selector = staticmethod(selectors.pull_request_list)
 
 
-@extend_schema_view(list=_listing(s.WorkItemFilterSerializer, s.WorkItemSerializer))
 class WorkItemViewSet(_RecordViewSet):
     queryset = WorkItem.objects.all()
     serializer_class = s.WorkItemSerializer
-    filter_serializer = s.WorkItemFilterSerializer
+    filtersets = {"list": filters.WorkItemFilter}
     selector = staticmethod(selectors.work_item_list)
 
 
-@extend_schema_view(list=_listing(s.ChangeRequestFilterSerializer, s.ChangeRequestSerializer))
 class ChangeRequestViewSet(_RecordViewSet):
     queryset = ChangeRequest.objects.all()
     serializer_class = s.ChangeRequestSerializer
-    filter_serializer = s.ChangeRequestFilterSerializer
+    filtersets = {"list": filters.ChangeRequestFilter}
     selector = staticmethod(selectors.change_request_list)

@@ -12,6 +12,10 @@ STRING, DATE, INTEGER = {"type": "string"}, {"type": "string", "format": "date"}
 DATETIME, BOOLEAN = {"type": "string", "format": "date-time"}, {"type": "boolean"}
 UNKNOWN_SLUG = "no-such-slug"
 
+# the integrations records' common filters
+RECORD = {"service": (STRING, UNKNOWN_SLUG), "source": (STRING, "nope"), "since": (DATETIME, "2030-01-01T00:00"),
+          "until": (DATETIME, "9999-12-31T23:30:00-01:00")}
+
 # path -> {parameter: (its schema, a value that does not parse, or None for any text)}
 FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
     "services/": {"value_stream": (STRING, UNKNOWN_SLUG), "team": (STRING, UNKNOWN_SLUG),
@@ -44,6 +48,18 @@ FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
                   "parent": (INTEGER, "1.5"), "search": (STRING, "x" * 101)},
     "deployment-checks/": {"service": (STRING, "x" * 61), "environment": (STRING, "x" * 61),
                            "decision": (STRING, "nope"), "release": (INTEGER, str(2**63))},
+    "deployments/": {**RECORD, "environment": (STRING, UNKNOWN_SLUG), "status": (STRING, "nope"),
+                     "kind": (STRING, "nope"), "production": (BOOLEAN, "perhaps")},
+    "incidents/": {**RECORD, "environment": (STRING, UNKNOWN_SLUG), "status": (STRING, "nope"),
+                   "severity": (INTEGER, "5")},
+    "pipeline-runs/": {**RECORD, "status": (STRING, "nope"), "branch": (STRING, "x" * 256),
+                       "commit_sha": (STRING, "not-a-sha")},
+    "commits/": {**RECORD, "sha": (STRING, "abc")},
+    "pull-requests/": {**RECORD, "state": (STRING, "nope")},
+    "work-items/": {**RECORD, "status_category": (STRING, "nope"), "flow_type": (STRING, "nope"),
+                    "project": (STRING, "x" * 121), "key": (STRING, "x" * 61)},
+    "change-requests/": {**RECORD, "state": (STRING, "nope"), "approval": (STRING, "nope"), "type": (STRING, "nope"),
+                         "number": (STRING, "x" * 61)},
 }
 PAGINATION = {"page", "page_size"}
 
@@ -70,3 +86,10 @@ def test_a_bad_value_answers_400_naming_the_parameter(api_owner_a, org_a, path, 
     error = response.json()["error"]
     assert error["code"] == "invalid" and list(error["fields"]) == [name], error
     assert name in error["message"]
+
+
+@pytest.mark.parametrize("path, name", [("bookings/", "from"), ("bookings/", "mine"), ("deployments/", "since"),
+                                        ("deployments/", "production")])
+def test_the_schema_describes_a_time_or_boolean_filter_by_its_help_text(schema, path, name):
+    query = {p["name"]: p for p in schema["paths"][PREFIX + path]["get"]["parameters"] if p["in"] == "query"}
+    assert query[name].get("description"), name

@@ -14,6 +14,7 @@ from tests.celery_support import broker
 from tests.factories import ServiceFactory
 from tests.integrations.factories import (
     ChangeRequestFactory,
+    ChangeRequestServiceFactory,
     CommitFactory,
     DeploymentFactory,
     IncidentFactory,
@@ -280,3 +281,40 @@ def test_deployments_filter(api_a, org_a, prod_a, payments_a, query, expected):
 def test_a_bad_filter_is_a_400_naming_it(api_a, query):
     response = api_a.get(f"{URL}deployments/?{query}")
     assert response.status_code == 400 and response.json()["error"]["fields"]
+
+
+def test_an_until_before_since_is_refused_naming_until(api_a):
+    response = api_a.get(f"{URL}incidents/?since=2025-03-02T00:00:00Z&until=2025-03-01T00:00:00Z")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"until": ["Must not be before since."]}
+
+
+def test_a_time_without_its_utc_offset_is_refused(api_a):
+    response = api_a.get(f"{URL}commits/?since=2025-03-02T00:00:00")
+    assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["since"]
+
+
+def test_change_requests_by_a_service_they_name(api_a, org_a, payments_a):
+    both = ChangeRequestFactory(organization=org_a, number="CHG0000100")
+    ChangeRequestServiceFactory(organization=org_a, change_request=both, service=payments_a)
+    ChangeRequestServiceFactory(organization=org_a, change_request=both)
+    ChangeRequestServiceFactory(organization=org_a, change_request=ChangeRequestFactory(organization=org_a))
+    response = api_a.get(f"{URL}change-requests/?service=payments-api")
+    assert [row["number"] for row in response.json()["results"]] == ["CHG0000100"]
+
+
+def test_commits_by_a_sha_prefix_in_either_case(api_a, org_a):
+    CommitFactory(organization=org_a, sha=SHA)
+    CommitFactory(organization=org_a, sha="a" * 40)
+    response = api_a.get(f"{URL}commits/?sha=9F3C2B7")
+    assert [row["sha"] for row in response.json()["results"]] == [SHA]
+
+
+def test_work_items_are_windowed_by_their_last_update(api_a, org_a):
+    from tests.integrations.support import utc
+
+    WorkItemFactory(organization=org_a, key="PAY-1", updated_at=utc(2025, 3, 1))
+    WorkItemFactory(organization=org_a, key="PAY-2", updated_at=utc(2025, 3, 2))
+    WorkItemFactory(organization=org_a, key="PAY-3", updated_at=utc(2025, 3, 3))
+    response = api_a.get(f"{URL}work-items/?since=2025-03-02T00:00:00Z&until=2025-03-03T00:00:00Z")
+    assert [row["key"] for row in response.json()["results"]] == ["PAY-2"]

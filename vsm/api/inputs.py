@@ -35,18 +35,3 @@ class NullMeansOmitted:
 
 class InputSerializer(NullMeansOmitted, serializers.Serializer):
     """The base of every request body serializer that is not a ModelSerializer."""
-
-
-class WindowFilterSerializer(serializers.Serializer):
-    """Query parameters holding a time window: the end, when given with the start, must not be
-    before it (PostgreSQL refuses a range that ends before it starts). ``window`` names the two
-    parameters."""
-
-    window: tuple[str, str] = ("since", "until")
-
-    def validate(self, attrs):
-        start_name, end_name = self.window
-        start, end = attrs.get(start_name), attrs.get(end_name)
-        if start is not None and end is not None and end < start:
-            raise serializers.ValidationError({end_name: [f"Must not be before {start_name}."]})
-        return attrs

@@ -44,8 +44,9 @@ def phases_with_gates() -> QuerySet[Phase]:
 
 
 def release_detail_list() -> QuerySet[Release]:
-    """Releases with what their detail page and API show, in a fixed number of queries."""
-    return Release.objects.select_related("value_stream", "owner", "parent", "template").prefetch_related(
+    """Releases with what their detail page and API show, in a fixed number of queries: the
+    list's annotations (current phase, counts) and the rows hanging off each."""
+    return release_list().select_related("template").prefetch_related(
         Prefetch("phases", queryset=phases_with_gates()),
         Prefetch("service_links", queryset=ReleaseService.objects.select_related("service").order_by("service__slug")),
         Prefetch("children", queryset=release_list()),

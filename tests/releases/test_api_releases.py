@@ -88,6 +88,17 @@ def test_the_detail_costs_a_fixed_number_of_queries(world, rm, make_release, org
     assert len(data["phases"]) == 4 and data["plan_progress"] == {"total": 3, "done": 0, "skipped": 0, "percent": 0}
 
 
+def test_the_detail_answers_the_lists_counts_and_current_phase(world, rm, make_release, org_a):
+    train = make_release()
+    ReleaseFactory(organization=org_a, parent=train)
+    assert rm.post(f"{API}/releases/{train.pk}/advance/", {}, format="json").status_code == 200
+    data = rm.get(f"{API}/releases/{train.pk}/").json()
+    listed = next(r for r in rm.get(f"{API}/releases/").json()["results"] if r["id"] == train.pk)
+    counts = ("current_phase", "children_count", "phase_count", "phases_done")
+    assert {key: data[key] for key in counts} == {key: listed[key] for key in counts} == {
+        "current_phase": "BUILD", "children_count": 1, "phase_count": 4, "phases_done": 0}
+
+
 def test_advance_through_the_api_is_refused_naming_unmet_criteria(world, rm, make_release, in_a):
     release = make_release()
     assert rm.post(f"{API}/releases/{release.pk}/advance/", {}, format="json").status_code == 200

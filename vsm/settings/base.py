@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
     # Each list declares its filters as a FilterSet (vsm/api/filters.py); no generic ordering or
     # search parameters besides them.
     "DEFAULT_FILTER_BACKENDS": ["vsm.api.filters.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "vsm.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "vsm.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["vsm.api.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"principal": env("API_THROTTLE_RATE", "1200/min")},

@@ -110,7 +110,7 @@ class _PlatformWaits(serializers.Serializer):
     deployment_holds = _HoldCauses()
 
 
-class _Window(serializers.Serializer):
+class ReportWindowSerializer(serializers.Serializer):
     _from = serializers.DateField()
     to = serializers.DateField()
     time_zone = serializers.CharField()
@@ -124,7 +124,7 @@ class _Window(serializers.Serializer):
 
 
 class FlowReportSerializer(serializers.Serializer):
-    window = _Window()
+    window = ReportWindowSerializer()
     scope = serializers.DictField(child=serializers.ListField(), help_text="ids of value streams, services, teams")
     velocity = _Velocity()
     flow_time = _FlowTime()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from analytics.api.dora_serializers import DoraQuerySerializer
-from analytics.api.flow_serializers import _Window
+from analytics.api.flow_serializers import ReportWindowSerializer
 from analytics.vsm_events import EVENT_CHOICES
 
 
@@ -53,7 +53,7 @@ class _Coverage(serializers.Serializer):
 
 
 class ValueStreamMapSerializer(serializers.Serializer):
-    window = _Window()
+    window = ReportWindowSerializer()
     scope = serializers.DictField(child=serializers.ListField(), help_text="ids of value streams, services, teams")
     stages_from = serializers.ChoiceField(choices=("value_stream", "organization", "built_in"))
     stages = _Stage(many=True)

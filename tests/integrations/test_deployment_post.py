@@ -6,10 +6,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from rest_framework.serializers import ModelSerializer
 
+from integrations.api.records_serializers import DeploymentDetailSerializer
 from integrations.models import Commit, Deployment, DerivationPending
+from integrations.selectors import deployment_get
 from tests.factories import ServiceFactory
-from tests.integrations.factories import ProductionEnvironmentFactory
+from tests.integrations.factories import (
+    ChangeRequestFactory,
+    CommitFactory,
+    DeploymentCommitFactory,
+    DeploymentFactory,
+    PipelineRunFactory,
+    ProductionEnvironmentFactory,
+)
+from tests.releases.factories import ReleaseFactory
 from vsm.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +113,37 @@ def test_names_of_another_organization_are_not_used(api_a, org_a, org_b, in_org,
         assert Deployment.objects.get().service.organization_id == org_a.pk
     with in_org(org_b):
         assert not Deployment.objects.exists()
+
+
+def declared(row) -> dict:
+    """What DeploymentDetailSerializer's declared fields write (the schema's answer)."""
+    return ModelSerializer.to_representation(DeploymentDetailSerializer(), row)
+
+
+def test_the_answer_written_directly_is_what_the_declared_fields_write(api_a, org_a, in_org, catalog_a):
+    posted = api_a.post(URL, body(strategy="canary", started_at="2025-03-04T18:00:00.123456Z",
+                                  url="https://ci.example.com/runs/1", triggered_by="jdoe"), format="json").json()
+    with in_org(org_a):
+        stored = deployment_get(deployment_id=posted["id"])
+        assert posted == declared(stored)  # the post's answer, written from the statement's row
+        assert DeploymentDetailSerializer(stored).data == declared(stored)
+        # Every reference, each by an id no other one has (so a swapped pair cannot pass).
+        references = {"rollback_of": stored}
+        for name, make in (("release", ReleaseFactory), ("pipeline_run", PipelineRunFactory),
+                           ("change_request", ChangeRequestFactory)):
+            while (row := make(organization=org_a)).pk in {ref.pk for ref in references.values()}:
+                pass
+            references[name] = row
+        everything = DeploymentFactory(
+            organization=org_a, service=catalog_a, kind="rollback", strategy="blue_green",
+            rollback_of_external_id="gha-1", change_request_number="CHG0000001", triggered_by="release bot",
+            url="https://ci.example.com/runs/2", **references)
+        DeploymentCommitFactory(organization=org_a, deployment=everything,
+                                commit=CommitFactory(organization=org_a, service=catalog_a))
+        nothing = DeploymentFactory(organization=org_a, service=catalog_a, environment=None, started_at=None,
+                                    finished_at=None, version="", commit_sha="")
+        for row in (everything, nothing):
+            row = deployment_get(deployment_id=row.pk)
+            answer = DeploymentDetailSerializer(row).data
+            assert answer == declared(row) and list(answer) == list(declared(row))
+        assert answer["environment"] is None and answer["commits"] == []

@@ -22,6 +22,9 @@ from tests.integrations.factories import (
 )
 from tests.releases.factories import ReleaseFactory
 from vsm.audit.models import AuditEvent
+from vsm.audit.services import snapshot
+from vsm.tenancy.actor import TOKEN_LABEL_PREFIX
+from vsm.tenancy.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orgs/acme/deployments/"
@@ -46,13 +49,14 @@ def test_a_post_is_one_statement_besides_the_request_and_the_audit(api_a, catalo
     # The first post on a connection also prepares the statement (and notes the token's use).
     assert api_a.post(URL, body(external_id="gha-0"), format="json").status_code == 201
     # Then: token, tenant context and its reset (as for every API request), the savepoint of the
-    # transaction and its release, the statement, the audit event.
+    # transaction and its release, the statement, the audit event (a prepared insert too).
     for expected, changes in ((201, {}), (200, {"status": "failed"}), (200, {})):
         with django_assert_max_num_queries(8) as captured:
             assert api_a.post(URL, body(**changes), format="json").status_code == expected
         delivery = [q["sql"] for q in captured.captured_queries
                     if "integrations_" in q["sql"] or q["sql"].startswith("EXECUTE")]
-        assert len(delivery) == 1 and delivery[0].startswith("EXECUTE deployment_post_")
+        assert [sql.removeprefix("EXECUTE ").split("(")[0].rsplit("_", 1)[0] for sql in delivery] == [
+            "deployment_post", "audit_event"]
 
 
 def test_names_resolve_by_slug_or_name_in_any_case(api_a, org_a, in_org, catalog_a):
@@ -147,3 +151,21 @@ def test_the_answer_written_directly_is_what_the_declared_fields_write(api_a, or
             answer = DeploymentDetailSerializer(row).data
             assert answer == declared(row) and list(answer) == list(declared(row))
         assert answer["environment"] is None and answer["commits"] == []
+
+
+def test_the_audit_event_written_through_the_prepared_insert_is_complete(api_a, org_a, in_org, catalog_a):
+    posted = api_a.post(URL, body(), format="json", HTTP_X_REQUEST_ID="req-4711").json()
+    api_a.post(URL, body(status="failed"), format="json")
+    with in_org(org_a):
+        token = ApiToken.objects.get()
+        stored = snapshot(Deployment.objects.get())
+        events = AuditEvent.objects.filter(action__startswith="deployment.").order_by("id")
+        assert [(e.organization_id, e.actor_user_id, e.actor_token_id, e.actor_label, e.object_type, e.object_id,
+                 e.object_repr, e.before, e.message) for e in events] == [
+            (org_a.pk, None, token.pk, f"{TOKEN_LABEL_PREFIX}{token.name}", "integrations.deployment",
+             str(posted["id"]), str(Deployment.objects.get()), None, "")] * 2
+        recorded, updated = events
+        assert (recorded.action, updated.action, recorded.request_id) == (
+            "deployment.recorded", "deployment.updated", "req-4711")
+        assert recorded.after["status"] == "succeeded" and updated.after == stored
+        assert recorded.occurred_at <= updated.occurred_at

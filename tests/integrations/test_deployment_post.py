@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.serializers import ModelSerializer
 
 from integrations.api.records_serializers import DeploymentDetailSerializer
@@ -169,3 +171,16 @@ def test_the_audit_event_written_through_the_prepared_insert_is_complete(api_a, 
             "deployment.recorded", "deployment.updated", "req-4711")
         assert recorded.after["status"] == "succeeded" and updated.after == stored
         assert recorded.occurred_at <= updated.occurred_at
+
+
+def test_stored_rollbacks_are_found_through_their_index_not_by_reading_every_deployment(api_a, catalog_a):
+    with CaptureQueriesContext(connection) as captured:
+        assert api_a.post(URL, body(), format="json").status_code == 201
+    executed = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith("EXECUTE deployment_post_"))
+    with connection.cursor() as cursor:  # a table this small would be read whole; the plan must be able not to
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {executed}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    rollback = plan[plan.index("CTE rollback"):plan.index("CTE state")]
+    assert "deployment_rollback_target" in rollback

@@ -177,10 +177,14 @@ def test_stored_rollbacks_are_found_through_their_index_not_by_reading_every_dep
     with CaptureQueriesContext(connection) as captured:
         assert api_a.post(URL, body(), format="json").status_code == 201
     executed = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith("EXECUTE deployment_post_"))
-    with connection.cursor() as cursor:  # a table this small would be read whole; the plan must be able not to
+    # A table this small would be read whole; the plan must be able not to. Planned now (not a
+    # generic plan the connection cached earlier), with these settings.
+    with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         cursor.execute(f"EXPLAIN {executed}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET plan_cache_mode")
     rollback = plan[plan.index("CTE rollback"):plan.index("CTE state")]
     assert "deployment_rollback_target" in rollback

@@ -126,6 +126,7 @@ WITH s AS (
     UPDATE integrations_deployment r SET rollback_of_id = dep.id FROM dep
     WHERE dep.created AND r.organization_id = %(org)s::bigint AND r.source = %(source)s::text
       AND r.connection_id IS NULL AND r.rollback_of_id IS NULL AND r.rollback_of_external_id = dep.external_id
+      AND r.rollback_of_external_id <> '' -- the condition of the partial index deployment_rollback_target
       AND r.id <> dep.id
     RETURNING r.id
 ), state AS (

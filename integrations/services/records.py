@@ -110,10 +110,11 @@ def _stored(result: IngestResult, kind: str, external_id: str, model: type[Model
     return _audited(row, created=created, changed=bool(result.changed), actor=actor, action=action)
 
 
-def _audited(row: Model, *, created: bool, changed: bool, actor: Actor, action: str) -> tuple[Any, bool]:
+def _audited(row: Model, *, created: bool, changed: bool, actor: Actor, action: str,
+             prepared: bool = False) -> tuple[Any, bool]:
     if changed:
         audit_record(actor=actor, action=f"{action}.{'recorded' if created else 'updated'}", instance=row,
-                     after=snapshot(row))
+                     after=snapshot(row), prepared=prepared)
     return row, created
 
 
@@ -141,7 +142,7 @@ def deployment_record(*, actor: Actor, service: str, environment: str, status: s
         commits=tuple(_commit(service, c) for c in commits))
     if nul_at(record, "Deployment") is None and (posted := deployment_post(record=record)):
         return _audited(posted.deployment, created=posted.created, changed=posted.changed, actor=actor,
-                        action="deployment")
+                        action="deployment", prepared=True)
     env = _environment(environment)
     release_id = _by_id_or_name(release, Release, "release")
     if release and release_id is None and release not in releases_by_name({release}):

@@ -6,11 +6,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.serializers import ModelSerializer
 
+from integrations.api.records_serializers import DeploymentDetailSerializer
 from integrations.models import Commit, Deployment, DerivationPending
+from integrations.selectors import deployment_get
 from tests.factories import ServiceFactory
-from tests.integrations.factories import ProductionEnvironmentFactory
+from tests.integrations.factories import (
+    ChangeRequestFactory,
+    CommitFactory,
+    DeploymentCommitFactory,
+    DeploymentFactory,
+    PipelineRunFactory,
+    ProductionEnvironmentFactory,
+)
+from tests.releases.factories import ReleaseFactory
 from vsm.audit.models import AuditEvent
+from vsm.audit.services import snapshot
+from vsm.tenancy.actor import TOKEN_LABEL_PREFIX
+from vsm.tenancy.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orgs/acme/deployments/"
@@ -35,13 +51,14 @@ def test_a_post_is_one_statement_besides_the_request_and_the_audit(api_a, catalo
     # The first post on a connection also prepares the statement (and notes the token's use).
     assert api_a.post(URL, body(external_id="gha-0"), format="json").status_code == 201
     # Then: token, tenant context and its reset (as for every API request), the savepoint of the
-    # transaction and its release, the statement, the audit event.
+    # transaction and its release, the statement, the audit event (a prepared insert too).
     for expected, changes in ((201, {}), (200, {"status": "failed"}), (200, {})):
         with django_assert_max_num_queries(8) as captured:
             assert api_a.post(URL, body(**changes), format="json").status_code == expected
         delivery = [q["sql"] for q in captured.captured_queries
                     if "integrations_" in q["sql"] or q["sql"].startswith("EXECUTE")]
-        assert len(delivery) == 1 and delivery[0].startswith("EXECUTE deployment_post_")
+        assert [sql.removeprefix("EXECUTE ").split("(")[0].rsplit("_", 1)[0] for sql in delivery] == [
+            "deployment_post", "audit_event"]
 
 
 def test_names_resolve_by_slug_or_name_in_any_case(api_a, org_a, in_org, catalog_a):
@@ -102,3 +119,72 @@ def test_names_of_another_organization_are_not_used(api_a, org_a, org_b, in_org,
         assert Deployment.objects.get().service.organization_id == org_a.pk
     with in_org(org_b):
         assert not Deployment.objects.exists()
+
+
+def declared(row) -> dict:
+    """What DeploymentDetailSerializer's declared fields write (the schema's answer)."""
+    return ModelSerializer.to_representation(DeploymentDetailSerializer(), row)
+
+
+def test_the_answer_written_directly_is_what_the_declared_fields_write(api_a, org_a, in_org, catalog_a):
+    posted = api_a.post(URL, body(strategy="canary", started_at="2025-03-04T18:00:00.123456Z",
+                                  url="https://ci.example.com/runs/1", triggered_by="jdoe"), format="json").json()
+    with in_org(org_a):
+        stored = deployment_get(deployment_id=posted["id"])
+        assert posted == declared(stored)  # the post's answer, written from the statement's row
+        assert DeploymentDetailSerializer(stored).data == declared(stored)
+        # Every reference, each by an id no other one has (so a swapped pair cannot pass).
+        references = {"rollback_of": stored}
+        for name, make in (("release", ReleaseFactory), ("pipeline_run", PipelineRunFactory),
+                           ("change_request", ChangeRequestFactory)):
+            while (row := make(organization=org_a)).pk in {ref.pk for ref in references.values()}:
+                pass
+            references[name] = row
+        everything = DeploymentFactory(
+            organization=org_a, service=catalog_a, kind="rollback", strategy="blue_green",
+            rollback_of_external_id="gha-1", change_request_number="CHG0000001", triggered_by="release bot",
+            url="https://ci.example.com/runs/2", **references)
+        DeploymentCommitFactory(organization=org_a, deployment=everything,
+                                commit=CommitFactory(organization=org_a, service=catalog_a))
+        nothing = DeploymentFactory(organization=org_a, service=catalog_a, environment=None, started_at=None,
+                                    finished_at=None, version="", commit_sha="")
+        for row in (everything, nothing):
+            row = deployment_get(deployment_id=row.pk)
+            answer = DeploymentDetailSerializer(row).data
+            assert answer == declared(row) and list(answer) == list(declared(row))
+        assert answer["environment"] is None and answer["commits"] == []
+
+
+def test_the_audit_event_written_through_the_prepared_insert_is_complete(api_a, org_a, in_org, catalog_a):
+    posted = api_a.post(URL, body(), format="json", HTTP_X_REQUEST_ID="req-4711").json()
+    api_a.post(URL, body(status="failed"), format="json")
+    with in_org(org_a):
+        token = ApiToken.objects.get()
+        stored = snapshot(Deployment.objects.get())
+        events = AuditEvent.objects.filter(action__startswith="deployment.").order_by("id")
+        assert [(e.organization_id, e.actor_user_id, e.actor_token_id, e.actor_label, e.object_type, e.object_id,
+                 e.object_repr, e.before, e.message) for e in events] == [
+            (org_a.pk, None, token.pk, f"{TOKEN_LABEL_PREFIX}{token.name}", "integrations.deployment",
+             str(posted["id"]), str(Deployment.objects.get()), None, "")] * 2
+        recorded, updated = events
+        assert (recorded.action, updated.action, recorded.request_id) == (
+            "deployment.recorded", "deployment.updated", "req-4711")
+        assert recorded.after["status"] == "succeeded" and updated.after == stored
+        assert recorded.occurred_at <= updated.occurred_at
+
+
+def test_stored_rollbacks_are_found_through_their_index_not_by_reading_every_deployment(api_a, catalog_a):
+    with CaptureQueriesContext(connection) as captured:
+        assert api_a.post(URL, body(), format="json").status_code == 201
+    executed = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith("EXECUTE deployment_post_"))
+    # A table this small would be read whole; the plan must be able not to. Planned now (not a
+    # generic plan the connection cached earlier), with these settings.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        cursor.execute(f"EXPLAIN {executed}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET plan_cache_mode")
+    rollback = plan[plan.index("CTE rollback"):plan.index("CTE state")]
+    assert "deployment_rollback_target" in rollback

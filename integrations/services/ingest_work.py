@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
 from integrations.models import ChangeRequest, ChangeRequestService, Deployment, Incident, WorkItem, WorkItemTransition
-from integrations.services._batch import UNCHANGED, known, merge, touched
+from integrations.services._batch import UNCHANGED, insert, known, merge, touched, update
 from integrations.services.ingest_delivery import deployments_by_external_id
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ def _merge_histories(run: IngestRun, written: dict, histories: dict[str, dict[st
             item.obj.started_at = started_at
             restarted.append(item.obj)
             touched(item)
-    WorkItemTransition.objects.bulk_create(fresh, ignore_conflicts=True)
-    WorkItem.objects.bulk_update(restarted, ["started_at"])
+    insert(WorkItemTransition, fresh, ignore_conflicts=True)
+    update(WorkItem, restarted, ["started_at"])
 
 
 # Incidents -------------------------------------------------------------------------------------

@@ -182,10 +182,13 @@ def insert(model: type[models.Model], objs: list[models.Model], *, ignore_confli
     if not objs:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = [(f.column, f.attname) for f in fields]
     rows = []
     for position, obj in enumerate(objs):
         obj.stamp_organization()
-        row = {f.column: f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields}
+        # The values as the object holds them: JSON carries them as they are (no field of an
+        # ingested model computes its value on save), and PostgreSQL casts them to the columns.
+        row = {column: getattr(obj, attname) for column, attname in columns}
         row["_position"] = position
         rows.append(row)
     names = ", ".join(f'"{f.column}"' for f in fields)
@@ -209,8 +212,7 @@ def update(model: type[models.Model], objs: list[models.Model], names: list[str]
         return
     pk = model._meta.pk
     fields = [model._meta.get_field(name) for name in names]
-    rows = [{pk.column: obj.pk, **{f.column: f.get_db_prep_save(getattr(obj, f.attname), connection)
-                                   for f in fields}} for obj in objs]
+    rows = [{pk.column: obj.pk, **{f.column: getattr(obj, f.attname) for f in fields}} for obj in objs]
     assignments = ", ".join(f'"{f.column}" = r."{f.column}"' for f in fields)
     table = model._meta.db_table
     sql = (f'UPDATE "{table}" SET {assignments} FROM {_recordset([pk, *fields])}'

@@ -116,7 +116,7 @@ def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tupl
                                 **(on_create or {}).get(key, {})})
     lookups = {f"{name}__in": {as_tuple(k)[i] for k in keys} for i, name in enumerate(key_fields)}
     stored = {}
-    for obj in model.objects.filter(**scope, **lookups):
+    for obj in model.objects.filter(**scope, **lookups).order_by():
         key = tuple(getattr(obj, name) for name in key_fields)
         stored[key if len(key_fields) > 1 else key[0]] = obj
     written: dict[Hashable, Written] = {}

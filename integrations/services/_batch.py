@@ -13,7 +13,6 @@ import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -149,14 +148,12 @@ def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tupl
 # column, and its bulk update a CASE per field).
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, date):  # and datetime, with its offset
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
     raise TypeError(f"{type(value).__name__} cannot be sent as a JSON row")
 
 
-_statements: dict[tuple, PreparedStatement] = {}
+_statements: dict[str, PreparedStatement] = {}
 
 
 def _statement(kind: str, sql: str) -> PreparedStatement:
@@ -200,10 +197,8 @@ def insert(model: type[models.Model], objs: list[models.Model], *, ignore_confli
         if not ignore_conflicts:
             for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk_value
-                obj._state.adding, obj._state.db = False, connection.alias
-    if ignore_conflicts:
-        for obj in objs:
-            obj._state.db = connection.alias
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def update(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
 from integrations.models import ChangeRequest, ChangeRequestService, Deployment, Incident, WorkItem, WorkItemTransition
-from integrations.services._batch import UNCHANGED, known, merge, touched
+from integrations.services._batch import UNCHANGED, insert, known, merge, touched, update
 from integrations.services.ingest_delivery import deployments_by_external_id
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def _merge_histories(run: IngestRun, written: dict, histories: dict[str, dict[st
     start over its whole stored history, not over one payload's slice of it."""
     item_ids = {item.obj.pk: key for key, item in written.items()}
     stored: dict[str, list[n.NormalizedTransition]] = {key: [] for key in written}
-    for row in WorkItemTransition.objects.filter(work_item_id__in=item_ids).only(
+    for row in WorkItemTransition.objects.filter(work_item_id__in=item_ids).order_by().only(
             "work_item_id", "external_id", "at", "to_status", "to_category"):
         stored[item_ids[row.work_item_id]].append(n.NormalizedTransition(
             external_id=row.external_id, at=row.at, from_status=None, to_status=row.to_status, from_category=None,
@@ -66,8 +66,8 @@ def _merge_histories(run: IngestRun, written: dict, histories: dict[str, dict[st
             item.obj.started_at = started_at
             restarted.append(item.obj)
             touched(item)
-    WorkItemTransition.objects.bulk_create(fresh, ignore_conflicts=True)
-    WorkItem.objects.bulk_update(restarted, ["started_at"])
+    insert(WorkItemTransition, fresh, ignore_conflicts=True)
+    update(WorkItem, restarted, ["started_at"])
 
 
 # Incidents -------------------------------------------------------------------------------------

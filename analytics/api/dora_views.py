@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
 from analytics.api.csv_export import CsvExportMixin
@@ -18,9 +18,8 @@ from analytics.query import metric_query_parse, query_param
 from integrations.models import Deployment
 from vsm.api.base import OrgAPIView
 from vsm.api.pagination import Pagination
-from vsm.api.schema import ErrorSerializer
+from vsm.api.schema import BAD_INPUT
 
-BAD_INPUT = OpenApiResponse(ErrorSerializer, description="A bad parameter; `error.fields` names it.")
 _BLOCKS = {
     "deployment_frequency": {"deployments": 42, "deployment_days": 30, "per_day": 0.4667,
                              "median_deployment_days_per_week": 3.0, "median_deployment_days_per_month": 10.0,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from analytics.api.csv_export import CsvExportMixin, records_csv
@@ -19,9 +19,7 @@ from analytics.query import query_param
 from integrations.models import WorkItem
 from vsm.api.base import OrgAPIView
 from vsm.api.pagination import Pagination
-from vsm.api.schema import ErrorSerializer
-
-BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.fields` names the parameter.")
+from vsm.api.schema import BAD_INPUT
 
 
 class FlowReportView(OrgAPIView):

@@ -14,14 +14,11 @@ from gates.filters import CIResultFilter, GateFilter
 from gates.models import CIResult, Criterion, Gate, GatePolicy, SignOff, Waiver
 from gates.rules import registry
 from vsm.api.base import OrgAPIMixin, OrgAPIView, validated_input
-from vsm.api.schema import ErrorSerializer
+from vsm.api.schema import BAD_INPUT, CONFLICT, ErrorSerializer
 from vsm.errors import InvalidInput
 from vsm.tenancy.roles import Perm
 
-BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.fields` names each offending field.")
 REFUSED = OpenApiResponse(ErrorSerializer, description="Your role, or segregation of duties, does not allow it.")
-CONFLICT = OpenApiResponse(ErrorSerializer,
-                           description="Collides with the current state; `error.details.conflicts_with` names it.")
 
 
 def _gate_detail(gate_id: int) -> dict:

@@ -4,7 +4,7 @@ those who manage connections."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,10 +16,9 @@ from integrations.models import Connection, SyncRun, WebhookDelivery
 from integrations.services import connections as services
 from integrations.services.webhooks import delivery_replay
 from vsm.api.base import OrgAPIMixin, validated_input
-from vsm.api.schema import ErrorSerializer
+from vsm.api.schema import BAD_INPUT, ErrorSerializer
 from vsm.tenancy.roles import Perm
 
-BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.fields` names each offending field.")
 CREATE_EXAMPLE = OpenApiExample("A Jira Server site", request_only=True, value={
     "kind": "jira", "name": "Jira", "base_url": "https://jira.example.com",
     "credentials": {"username": "sluice-sync", "password": "api-token"},

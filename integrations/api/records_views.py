@@ -4,7 +4,7 @@ everyone with access reads every record type. Parse, call one service or selecto
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
@@ -13,11 +13,10 @@ from integrations.api import records_serializers as s
 from integrations.models import ChangeRequest, Commit, Deployment, Incident, PipelineRun, PullRequest, WorkItem
 from integrations.services import records
 from vsm.api.base import OrgAPIMixin, validated_input
-from vsm.api.schema import ErrorSerializer
+from vsm.api.schema import BAD_INPUT
 from vsm.errors import InvalidInput
 from vsm.tenancy.roles import Perm
 
-BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.fields` names each offending field.")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
     description="Without an `external_id`: posts with the same key record one row (a retried job updates it).")

@@ -26,12 +26,10 @@ from releases.models import (
 )
 from vsm.api.base import OrgAPIMixin, OrgAPIView
 from vsm.api.filters import filtered
-from vsm.api.schema import ErrorSerializer
+from vsm.api.schema import BAD_INPUT, CONFLICT, ErrorSerializer
 from vsm.tenancy.roles import Perm
 
 ERROR = ErrorSerializer
-BAD_INPUT = OpenApiResponse(ErrorSerializer, description="Invalid input; `error.fields` names each offending field.")
-CONFLICT = OpenApiResponse(ErrorSerializer, description="Collides with the current state; `error.details` say how.")
 SLOT_LOOKAHEAD = timedelta(days=31)
 
 

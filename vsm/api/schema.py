@@ -54,6 +54,10 @@ ERROR_BAD_INPUT = ("400", "Invalid input; `error.fields` names each offending fi
 ERROR_CONFLICT = ("409", "Collides with the current state (a duplicate, a row still referenced, a state "
                          "that does not allow it); `error.details` say how.")
 ERROR_TOO_LARGE = ("413", "The request body exceeds MAX_REQUEST_BYTES.")
+# For views that name these statuses themselves (an action without a body that can still refuse
+# its input, say): the same shape and words as the ones added to every operation.
+BAD_INPUT = OpenApiResponse(ErrorSerializer, description=ERROR_BAD_INPUT[1])
+CONFLICT = OpenApiResponse(ErrorSerializer, description=ERROR_CONFLICT[1])
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 WITH_BODY = {"POST", "PUT", "PATCH"}
 

@@ -355,7 +355,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
         "CriterionTypeEnum": "gates.models.Criterion.Type",
         "ReleaseStrategyEnum": "releases.models.releases.Strategy",
-        "ValueStreamEventEnum": "analytics.vsm_events.EVENT_CHOICES",
+        "ValueStreamEventEnum": "analytics.streammap.events.EVENT_CHOICES",
     },
 }
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.db import connection
 
-from analytics.dora.sql import CHANGES, WINDOW_SCOPE, production_cte, window_params
+from analytics.dora.sql import CHANGES, INCIDENTS, WINDOW_SCOPE, production_cte, window_params
 from analytics.query import MetricQuery
-from integrations.derivation import INCIDENTS
 from vsm.catalog.models import Service
 from vsm.errors import InvalidInput
 

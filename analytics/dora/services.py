@@ -15,9 +15,9 @@ from django.db import connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from analytics.dora.sql import base_params, daily_facts_sql
+from analytics.dora.sql import DEPLOYMENTS, base_params, daily_facts_sql
 from analytics.models import DoraDay, DoraRollupState
-from integrations.derivation import DEPLOYMENTS, delivery_derived
+from integrations.derivation import delivery_derived
 from vsm.tenancy.context import require_org_id
 from vsm.tenancy.models import Organization
 

@@ -9,13 +9,11 @@ rows into periods.
 from __future__ import annotations
 
 from analytics.query import MetricQuery
-from integrations import normalized as n
-from integrations.derivation import COMMITS, DEPLOYMENTS, INCIDENTS, LIVE
+from integrations.delivery_rules import DELIVERY_PARAMS, live_production_sql
+from integrations.models import Commit, Deployment, Incident
 from vsm.tenancy.context import require_org_id
 
-REWORK_KINDS = (n.DeploymentKind.HOTFIX.value, n.DeploymentKind.ROLLBACK.value)
-ROLLED_BACK = n.DeploymentStatus.ROLLED_BACK.value
-ROLLBACK = n.DeploymentKind.ROLLBACK.value
+COMMITS, DEPLOYMENTS, INCIDENTS = (model._meta.db_table for model in (Commit, Deployment, Incident))
 HOURS = "/ 3600.0"
 
 # Production deployments (reached production, dated by finished_at) with their local day,
@@ -23,14 +21,14 @@ HOURS = "/ 3600.0"
 PRODUCTION_DEPLOYMENTS = f"""
 SELECT d.id, d.service_id, d.finished_at, d.kind, d.status, d.version, d.commit_sha, d.external_id,
        (d.finished_at AT TIME ZONE %(tz)s)::date AS day,
-       d.kind IN %(rework_kinds)s AS rework,
+       d.kind = ANY(%(rework_kinds)s) AS rework,
        d.status = %(rolled_back)s AS rolled_back,
        (SELECT min(r.id) FROM {DEPLOYMENTS} r
          WHERE r.organization_id = %(org)s AND r.rollback_of_id = d.id AND r.kind = %(rollback)s) AS rolled_back_by,
        EXISTS (SELECT 1 FROM {INCIDENTS} i
                 WHERE i.organization_id = %(org)s AND i.attributed_deployment_id = d.id) AS has_incident
   FROM {DEPLOYMENTS} d
- WHERE d.organization_id = %(org)s AND d.is_production AND d.status IN %(live)s AND d.finished_at IS NOT NULL
+ WHERE d.organization_id = %(org)s AND {live_production_sql("d")}
    AND {{where}}
 """
 
@@ -41,8 +39,8 @@ SELECT d.id, d.service_id, d.finished_at, d.kind, d.status, d.version, d.commit_
 # Correlated subqueries, not lateral joins: only those reach the indexes of tables under
 # row-level security (integrations.derivation, ranged).
 _NEXT_PRODUCTION = f"""(SELECT x.{{column}} FROM {DEPLOYMENTS} x
-     WHERE x.organization_id = %(org)s AND x.service_id = p.service_id AND x.is_production
-       AND x.status IN %(live)s AND (x.finished_at, x.id) > (p.finished_at, p.id)
+     WHERE x.organization_id = %(org)s AND x.service_id = p.service_id AND {live_production_sql("x")}
+       AND (x.finished_at, x.id) > (p.finished_at, p.id)
      ORDER BY x.finished_at, x.id LIMIT 1)"""
 RECOVERIES = f"""
 SELECT p.id,
@@ -108,8 +106,7 @@ SELECT d.service_id, d.day, d.deployments, d.failed, d.rework, coalesce(r.open, 
 
 
 def base_params(*, org_id: int, tz: str) -> dict:
-    return {"org": org_id, "tz": tz, "live": LIVE, "rework_kinds": REWORK_KINDS, "rolled_back": ROLLED_BACK,
-            "rollback": ROLLBACK}
+    return {**DELIVERY_PARAMS, "org": org_id, "tz": tz}
 
 
 # Production deployments of a query's window and scope (parameters from window_params).

@@ -14,11 +14,11 @@ from __future__ import annotations
 from django.db import connection
 
 from analytics.flow.scope import DONE, IN_PROGRESS
+from analytics.models import WorkItemFlow
+from integrations.models import WorkItem, WorkItemTransition
 from vsm.tenancy.context import require_org_id
 
-FLOWS = "analytics_workitemflow"
-ITEMS = "integrations_workitem"
-TRANSITIONS = "integrations_workitemtransition"
+FLOWS, ITEMS, TRANSITIONS = (model._meta.db_table for model in (WorkItemFlow, WorkItem, WorkItemTransition))
 
 REFRESH_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION analytics_work_item_flow_refresh(item_ids bigint[]) RETURNS void

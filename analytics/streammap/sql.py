@@ -32,8 +32,8 @@ from django.db.models.functions import Coalesce
 
 from analytics.flow.scope import work_items
 from analytics.streammap.events import EVENTS, Stage
+from integrations.delivery_rules import DELIVERY_PARAMS, live_sql
 from integrations.models import Commit, Deployment, DeploymentCommit, PullRequest, WorkItemTransition
-from integrations.models.delivery import LIVE_STATUSES
 from releases.models import Phase, Release
 from vsm.tenancy.context import require_org_id
 
@@ -90,7 +90,7 @@ prs AS (
             SELECT d.* FROM {deployment_commit} dc JOIN {deployment} d ON d.id = dc.deployment_id
             WHERE dc.commit_id = c.id AND d.organization_id = %(org)s AND d.service_id = pr.service_id
         ) d
-        WHERE NOT d.is_production AND d.status = ANY(%(live)s) AND d.finished_at IS NOT NULL
+        WHERE NOT d.is_production AND {live}
           AND pr.merge_commit_sha <> ''
         ORDER BY d.finished_at, d.id LIMIT 1
     ) test ON TRUE
@@ -176,10 +176,11 @@ def measured_sql(query, stages: list[Stage], tail: str, **extra) -> tuple[str, d
     sql = _MEASURED.format(
         items=items_sql, pull_request=_table(PullRequest), commit=_table(Commit), deployment=_table(Deployment),
         deployment_commit=_table(DeploymentCommit), release=_table(Release), phase=_table(Phase),
-        transition=_table(WorkItemTransition), start=_event("s.start_event"), end=_event("s.end_event"))
+        transition=_table(WorkItemTransition), live=live_sql("d"), start=_event("s.start_event"),
+        end=_event("s.end_event"))
     params = {
         **{f"item_{n}": value for n, value in enumerate(items_params)},
-        "org": require_org_id(), "live": list(LIVE_STATUSES), "start": query.start, "end": query.end,
+        **DELIVERY_PARAMS, "org": require_org_id(), "start": query.start, "end": query.end,
         "positions": list(range(len(rows))), "starts": [s.start_event for s in rows],
         "ends": [s.end_event for s in rows], **extra,
     }

@@ -17,7 +17,6 @@ from django.db.models.functions import Coalesce
 
 from analytics.dora.services import rollups_ready
 from analytics.dora.sql import WINDOW_SCOPE, daily_facts_sql, report_sql, window_params
-from analytics.dora.tasks import dora_rollups_rebuild_task
 from analytics.models import DoraDay
 from analytics.query import MetricQuery
 from integrations.models import Commit, Deployment, Incident
@@ -126,7 +125,8 @@ def dora_report(*, query: MetricQuery, use_rollups: bool | None = None) -> dict:
     if use_rollups is None:
         use_rollups = rollups_ready(time_zone=query.tz.key)
         if not use_rollups:
-            enqueue(dora_rollups_rebuild_task, org_id=require_org_id())
+            from analytics.dora import tasks  # here, not at the top: the tasks module imports the services
+            enqueue(tasks.dora_rollups_rebuild_task, org_id=require_org_id())
     facts, params = _facts(query, use_rollups=use_rollups), window_params(query)
     # SET LOCAL needs a transaction; a read needs no savepoint (two round trips) of its own.
     with transaction.atomic(savepoint=False):

@@ -6,5 +6,6 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self) -> None:
-        # Connects the rollup refresh to integrations.derivation.delivery_derived.
-        from analytics import rollups  # noqa: F401
+        # Connects the rollup refresh to integrations.derivation.delivery_derived and registers
+        # the features' tasks (autodiscover_tasks() reads analytics.tasks only).
+        from analytics.dora import services, tasks  # noqa: F401

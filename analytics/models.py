@@ -52,7 +52,7 @@ class DoraRollupState(TenantScopedModel):
 
 class ValueStreamStage(TenantScopedModel):
     """One stage of an organization's value stream map: the time of a work item from
-    ``start_event`` to ``end_event`` (analytics.vsm_events lists the events, in their order).
+    ``start_event`` to ``end_event`` (analytics.streammap.events lists the events, in their order).
     Without a value stream the stage belongs to the organization's default map; a value stream
     with stages of its own uses those instead. Without any row the built-in stages apply."""
 
@@ -72,11 +72,11 @@ class ValueStreamStage(TenantScopedModel):
 
 
 class WorkItemFlow(TenantScopedModel):
-    """The instants flow metrics and the value stream map read of one work item (analytics.flow_scope
+    """The instants flow metrics and the value stream map read of one work item (analytics.flow.scope
     says how each is found), stored so that a report reads the window's items by index instead of
     recomputing every item of the organization from its status history. PostgreSQL keeps the row
     in step with the work item and its transitions, in the transaction that writes them
-    (analytics.flow_store); the row is only ever rewritten when a value changes."""
+    (analytics.flow.store); the row is only ever rewritten when a value changes."""
 
     work_item = models.OneToOneField("integrations.WorkItem", on_delete=models.CASCADE, related_name="flow")
     first_in_progress = models.DateTimeField(null=True, blank=True,

@@ -36,8 +36,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from analytics.dora import dora_report, metric_query_parse
-from integrations.derivation import COMMITS, DEPLOYMENTS, LIVE
+from analytics.dora.selectors import dora_report
+from analytics.query import metric_query_parse
+from integrations.delivery_rules import LIVE_STATUSES as LIVE
+from integrations.derivation import COMMITS, DEPLOYMENTS
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import tenant_context
 from vsm.tenancy.models import Organization

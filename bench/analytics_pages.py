@@ -26,7 +26,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from analytics.dora import dora_report, metric_query_parse
+from analytics.dora.selectors import dora_report
+from analytics.query import metric_query_parse
 from vsm.accounts.models import User
 from vsm.tenancy.context import tenant_context
 from vsm.tenancy.models import Membership, Organization

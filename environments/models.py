@@ -17,7 +17,7 @@ from django.db import models
 from django.utils import timezone
 from psycopg2.extras import DateTimeTZRange
 
-from vsm.tenancy.scoping import TenantScopedModel
+from vsm.tenancy.scoping import NamedEntity, TenantScopedModel
 
 
 def make_period(start: datetime, end: datetime) -> DateTimeTZRange:
@@ -34,20 +34,8 @@ class Tier(models.TextChoices):
     PRODUCTION = "production", "Production"
 
 
-class EnvironmentGroup(TenantScopedModel):
+class EnvironmentGroup(NamedEntity):
     """Environments booked together (a test stack): booking the group books every member."""
-
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="envgroup_unique_slug")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Environment(TenantScopedModel):

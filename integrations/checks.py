@@ -9,14 +9,14 @@ from __future__ import annotations
 from django.db.models import Q
 
 from integrations import normalized as n
-from integrations.models import ChangeRequest
+from integrations.models import ChangeControlledEnvironment, ChangeRequest
 from releases.selectors import register_fact
 from releases.services import CheckContext, reason, register_check
 
 CHANGE_NOT_APPROVED = "change_not_approved"
 # Read with the check's other facts, in its one statement.
-CHANGE_CONTROLLED = """EXISTS (
-    SELECT 1 FROM integrations_changecontrolledenvironment controlled
+CHANGE_CONTROLLED = f"""EXISTS (
+    SELECT 1 FROM {ChangeControlledEnvironment._meta.db_table} controlled
     WHERE controlled.organization_id = %(org)s AND controlled.environment_id = e.id)"""
 # A change that is over (closed) or called off (cancelled) authorizes nothing any more.
 ENDED = (n.ChangeState.CLOSED.value, n.ChangeState.CANCELLED.value)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.dispatch import Signal
 
-from integrations import normalized as n
+from integrations.delivery_rules import DELIVERY_PARAMS, live_production_sql
 from integrations.models import Commit, DeliverySettings, Deployment, DeploymentCommit, Incident
 from vsm.tenancy.context import require_org_id
 
@@ -34,8 +34,6 @@ DEPLOYMENTS = Deployment._meta.db_table
 COMMITS = Commit._meta.db_table
 DEPLOYMENT_COMMITS = DeploymentCommit._meta.db_table
 INCIDENTS = Incident._meta.db_table
-LIVE = (n.DeploymentStatus.SUCCEEDED.value, n.DeploymentStatus.ROLLED_BACK.value)
-ROLLBACK = n.DeploymentKind.ROLLBACK.value
 
 
 # Production deployments that reached production, in the order METRICS.md dates them.
@@ -44,8 +42,7 @@ _PRODUCTION = f"""
            lag(d.commit_sha) OVER (ORDER BY d.finished_at, d.id) AS previous_sha,
            row_number() OVER (ORDER BY d.finished_at, d.id) AS position
       FROM {DEPLOYMENTS} d
-     WHERE d.organization_id = %(org)s AND d.service_id = %(service)s AND d.is_production
-       AND d.status IN %(live)s AND d.finished_at IS NOT NULL
+     WHERE d.organization_id = %(org)s AND d.service_id = %(service)s AND {live_production_sql("d")}
 """
 
 # Which commits each production deployment contains, in METRICS.md's order of preference:
@@ -109,8 +106,7 @@ RETURNING changed.before, changed.after
 _ATTRIBUTION = f"""
 WITH timeline AS (
     SELECT d.finished_at AS at, 1 AS tie, d.id AS deployment_id, NULL::bigint AS incident_id FROM {DEPLOYMENTS} d
-     WHERE d.organization_id = %(org)s AND d.service_id = %(service)s AND d.is_production AND d.status IN %(live)s
-       AND d.finished_at IS NOT NULL
+     WHERE d.organization_id = %(org)s AND d.service_id = %(service)s AND {live_production_sql("d")}
     UNION ALL
     SELECT i.opened_at, 0, NULL, i.id FROM {INCIDENTS} i
      WHERE i.organization_id = %(org)s AND i.service_id = %(service)s AND i.opened_at IS NOT NULL
@@ -137,8 +133,7 @@ candidates AS MATERIALIZED (
            CASE WHEN i.caused_by_version <> '' THEN (
                SELECT d.id FROM {DEPLOYMENTS} d
                 WHERE d.organization_id = %(org)s AND d.service_id = %(service)s
-                  AND d.version = i.caused_by_version AND d.is_production AND d.status IN %(live)s
-                  AND d.finished_at IS NOT NULL
+                  AND d.version = i.caused_by_version AND {live_production_sql("d")}
                 ORDER BY d.finished_at, d.id LIMIT 1) END AS by_version,
            CASE WHEN %(by_time)s AND latest.finished_epoch >= extract(epoch FROM i.opened_at - %(window)s)
                 THEN latest.deployment_id END AS by_time
@@ -175,8 +170,8 @@ RETURNING changed.before, changed.after
 # from `since` on names, and those blamed for incidents touched since then (resolved, reopened).
 _TOUCHED_BEFORE_SINCE = f"""
 (SELECT d.id FROM {DEPLOYMENTS} d
-  WHERE d.organization_id = %(org)s AND d.service_id = %(service)s AND d.is_production
-    AND d.status IN %(live)s AND d.finished_at < %(since)s
+  WHERE d.organization_id = %(org)s AND d.service_id = %(service)s AND {live_production_sql("d")}
+    AND d.finished_at < %(since)s
   ORDER BY d.finished_at DESC, d.id DESC LIMIT 1)
 UNION
 SELECT r.rollback_of_id FROM {DEPLOYMENTS} r
@@ -214,7 +209,7 @@ def delivery_derive(*, service_id: int, since: datetime | None = None) -> None:
         # These statements read a few thousand rows by index; JIT compiling them costs more.
         cursor.execute("SET LOCAL jit = off")
     settings = DeliverySettings.objects.first() or DeliverySettings()
-    params = {"org": org_id, "service": service_id, "live": LIVE, "since": since,
+    params = {**DELIVERY_PARAMS, "org": org_id, "service": service_id, "since": since,
               "by_time": settings.attribute_incidents_by_time,
               "window": timedelta(hours=settings.incident_attribution_hours)}
     # Commits first: attribution by a named commit reads their first production deployment.

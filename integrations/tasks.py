@@ -9,7 +9,7 @@ from vsm.tenancy.tasks import tenant_task
 
 
 @tenant_task
-def delivery_derive(service_id: int) -> bool:
+def derivation_run_task(service_id: int) -> bool:
     """Refresh one service's derived delivery data from its pending marker."""
     return derivation_marks.derivation_run(service_id=service_id)
 

@@ -84,6 +84,31 @@ def member_factory(org_a):
 
 
 @pytest.fixture
+def in_a(org_a, org_b):
+    """The test body runs as organization A (B exists, and must stay invisible)."""
+    with tenant_context(org_a):
+        yield
+
+
+@pytest.fixture
+def actor_of(member_factory):
+    """A member of org A (or `org`) with `role`, as the services see them."""
+    def make(role: str = Role.APPROVER, org=None, email: str | None = None) -> Actor:
+        return Actor(role=role, user=member_factory(role, org=org, email=email))
+    return make
+
+
+@pytest.fixture
+def manager(actor_of) -> Actor:
+    return actor_of(Role.RELEASE_MANAGER)
+
+
+@pytest.fixture
+def approver(actor_of) -> Actor:
+    return actor_of(Role.APPROVER)
+
+
+@pytest.fixture
 def client_a(client, owner_a):
     client.force_login(owner_a)
     return client

@@ -87,7 +87,7 @@ class CsvExportMixin:
 
 
 def records_csv(records, filename: str) -> HttpResponse:
-    """Every record of an analytics.flow_records.RecordSet as a CSV attachment, described
+    """Every record of an analytics.flow.records.RecordSet as a CSV attachment, described
     CSV_CHUNK rows at a time (a fixed number of queries per chunk)."""
     out = io.StringIO()
     rows = records.rows

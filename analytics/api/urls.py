@@ -1,4 +1,5 @@
-"""Every metrics API endpoint, under /api/v1/orgs/<org_slug>/metrics/."""
+"""Every metrics API endpoint, under /api/v1/orgs/<org_slug>/metrics/: each feature package
+lists its own."""
 
 from django.urls import include, path
 
@@ -6,7 +7,7 @@ from django.urls import include, path
 app_name = "analytics-api"
 
 urlpatterns = [
-    path("", include("analytics.api.dora_urls")),
-    path("", include("analytics.api.flow_urls")),
-    path("", include("analytics.api.vsm_urls")),
+    path("", include("analytics.dora.api.urls")),
+    path("", include("analytics.flow.api.urls")),
+    path("", include("analytics.streammap.api.urls")),
 ]

@@ -1,10 +1,10 @@
-"""The triggers that keep analytics.WorkItemFlow (analytics.flow_store), and the rows of the work
+"""The triggers that keep analytics.WorkItemFlow (analytics.flow.store), and the rows of the work
 items stored so far. Apart from 0003 because Django adds 0003's foreign keys at the end of that
 migration, outside any tenant context, where row-level security would hide every work item."""
 
 from django.db import migrations
 
-from analytics.flow_store import INSTALL, UNINSTALL, work_item_flows_rebuild
+from analytics.flow.store import INSTALL, UNINSTALL, work_item_flows_rebuild
 from vsm.tenancy.context import tenant_context
 
 

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -30,7 +30,7 @@ from environments.models import (
     Outage,
     ProvisioningRequest,
 )
-from vsm.api.base import OrgAPIMixin, OrgAPIView
+from vsm.api.base import OrgAPIView, OrgViewSet
 from vsm.api.schema import ErrorSerializer
 from vsm.tenancy.roles import Perm
 
@@ -50,25 +50,7 @@ CONFLICT_EXAMPLE = OpenApiExample("Conflict", status_codes=["409"], response_onl
     }}})
 
 
-class _ViewSet(OrgAPIMixin, viewsets.GenericViewSet):
-    action_permissions: dict[str, Perm] = {}
-
-    def get_write_permission(self) -> Perm | None:
-        return self.action_permissions.get(self.action, self.write_permission)
-
-    def page(self, queryset, serializer_class) -> Response:
-        rows = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(rows, many=True, context=self.get_serializer_context()
-                                                            ).data)
-
-    def valid(self, serializer_class, data=None) -> dict:
-        serializer = serializer_class(data=self.request.data if data is None else data,
-                                      context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-
-class EnvironmentViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class EnvironmentViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Environments. Created by environment managers (and setup scripts with such a token)."""
 
     queryset = Environment.objects.all()
@@ -97,13 +79,12 @@ class EnvironmentViewSet(_ViewSet, mixins.RetrieveModelMixin):
     @extend_schema(request=s.EnvironmentInputSerializer, responses={200: s.EnvironmentSerializer, 400: ERROR})
     def partial_update(self, request, slug=None):
         env = self.get_object()
-        serializer = s.EnvironmentInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        env = services.environment_update(actor=self.actor, environment=env, **serializer.validated_data)
+        data = self.valid(s.EnvironmentInputSerializer, partial=True)
+        env = services.environment_update(actor=self.actor, environment=env, **data)
         return Response(s.EnvironmentSerializer(env).data)
 
 
-class GroupViewSet(_ViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class GroupViewSet(OrgViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Environment groups: booking a group (`POST bookings/` with `group`) books every member."""
 
     queryset = EnvironmentGroup.objects.all()
@@ -123,9 +104,7 @@ class GroupViewSet(_ViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     @extend_schema(request=s.GroupInputSerializer, responses={200: s.GroupSerializer, 400: ERROR})
     def partial_update(self, request, slug=None):
         group = self.get_object()
-        serializer = s.GroupInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.valid(s.GroupInputSerializer, partial=True)
         group = services.group_update(actor=self.actor, group=group, name=data.get("name"),
                                       description=data.get("description"), environments=data.get("environments"))
         return Response(s.GroupSerializer(selectors.group_list().prefetch_related("environments").get(pk=group.pk)
@@ -137,7 +116,7 @@ class GroupViewSet(_ViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BookingViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class BookingViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Bookings: request (one environment, a group, or a recurrence), then approve, reject,
     cancel, extend or release early."""
 
@@ -223,7 +202,7 @@ class BookingViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return self._act(services.booking_release)
 
 
-class OutageViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class OutageViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Maintenance and outage windows; they block bookings and leases."""
 
     queryset = Outage.objects.all()
@@ -251,7 +230,7 @@ class OutageViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DeploymentApprovalViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class DeploymentApprovalViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Deployments into environments whose managers approve each one."""
 
     queryset = DeploymentApprovalRequest.objects.all()
@@ -308,7 +287,7 @@ class DeploymentApprovalViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return self._decide(False)
 
 
-class ProvisioningRequestViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class ProvisioningRequestViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Requests for new environments; each step keeps its time."""
 
     queryset = ProvisioningRequest.objects.all()
@@ -368,11 +347,6 @@ class _LeaseView(OrgAPIView):
     def lease(self, env_slug: str, lease_id: int) -> Lease:
         return get_object_or_404(Lease.objects.select_related("environment"), pk=lease_id,
                                  environment=self.environment(env_slug))
-
-    def valid(self, serializer_class) -> dict:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

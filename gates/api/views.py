@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,7 +13,7 @@ from gates.api import serializers as s
 from gates.filters import CIResultFilter, GateFilter
 from gates.models import CIResult, Criterion, Gate, GatePolicy, SignOff, Waiver
 from gates.rules import registry
-from vsm.api.base import OrgAPIMixin, OrgAPIView, validated_input
+from vsm.api.base import OrgAPIView, OrgSettingsView, OrgViewSet
 from vsm.api.schema import BAD_INPUT, CONFLICT, ErrorSerializer
 from vsm.errors import InvalidInput
 from vsm.tenancy.roles import Perm
@@ -25,20 +25,7 @@ def _gate_detail(gate_id: int) -> dict:
     return s.GateDetailSerializer(selectors.gate_get(gate_id=gate_id)).data
 
 
-class _ViewSet(OrgAPIMixin, viewsets.GenericViewSet):
-    lookup_value_converter = "int"
-    action_permissions: dict[str, Perm] = {}
-
-    def get_write_permission(self) -> Perm | None:
-        return self.action_permissions.get(self.action, self.write_permission)
-
-    def page(self, queryset, serializer_class) -> Response:
-        rows = self.paginate_queryset(queryset)
-        context = self.get_serializer_context()
-        return self.get_paginated_response(serializer_class(rows, many=True, context=context).data)
-
-
-class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class GateViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Gates: a checklist of criteria that something must pass. Usually created by the app that
     attaches them (releases: entry and exit gates of phases); created here for custom gates."""
 
@@ -66,7 +53,7 @@ class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
             ]})],
     )
     def create(self, request):
-        gate = services.gate_create(actor=self.actor, **validated_input(s.GateInputSerializer, request.data))
+        gate = services.gate_create(actor=self.actor, **self.valid(s.GateInputSerializer))
         return Response(_gate_detail(gate.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -75,7 +62,7 @@ class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
     def partial_update(self, request, pk=None):
         """Change the gate's name, owner or context; only what is given changes."""
         gate = services.gate_update(actor=self.actor, gate=self.get_object(),
-                                    **validated_input(s.GateUpdateSerializer, request.data))
+                                    **self.valid(s.GateUpdateSerializer))
         return Response(_gate_detail(gate.pk))
 
     @extend_schema(request=None, responses={200: s.GateDetailSerializer})
@@ -86,7 +73,7 @@ class GateViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(_gate_detail(gate.pk))
 
 
-class CriterionViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class CriterionViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Criteria (checklist items) of a gate."""
 
     queryset = Criterion.objects.all()
@@ -105,13 +92,13 @@ class CriterionViewSet(_ViewSet, mixins.RetrieveModelMixin):
                        "gate": 12, "title": "CAB approval", "type": "manual", "signer_role": "approver",
                        "required_sign_offs": 2})])
     def create(self, request):
-        data = dict(validated_input(s.CriterionCreateSerializer, request.data))
+        data = dict(self.valid(s.CriterionCreateSerializer))
         criterion = services.criterion_add(actor=self.actor, **data)
         return self._answer(criterion, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.CriterionInputSerializer, responses={200: s.CriterionSerializer, 400: BAD_INPUT})
     def partial_update(self, request, pk=None):
-        data = validated_input(s.CriterionInputSerializer, request.data, partial=True)
+        data = self.valid(s.CriterionInputSerializer, partial=True)
         criterion = services.criterion_update(actor=self.actor, criterion=self.get_object(), **data)
         return self._answer(criterion)
 
@@ -141,7 +128,7 @@ class SignOffCreateView(_CriterionDecisionView):
     def post(self, request, criterion_id: int):
         """Approve or reject a manual criterion, once per person. Automated criteria answer 400."""
         criterion = self.criterion(criterion_id)
-        data = validated_input(s.SignOffInputSerializer, request.data)
+        data = self.valid(s.SignOffInputSerializer)
         sign_off = services.gate_sign_off(actor=self.actor, criterion=criterion, **data)
         return Response({"sign_off": s.SignOffSerializer(sign_off).data, "gate": _gate_detail(criterion.gate_id)},
                         status=status.HTTP_201_CREATED)
@@ -161,12 +148,12 @@ class WaiverCreateView(_CriterionDecisionView):
         """Waive an unmet criterion until an expiry. Waived is not met: the gate stays unmet."""
         criterion = self.criterion(criterion_id)
         waiver = services.criterion_waive(actor=self.actor, criterion=criterion,
-                                          **validated_input(s.WaiverInputSerializer, request.data))
+                                          **self.valid(s.WaiverInputSerializer))
         return Response({"waiver": s.WaiverSerializer(waiver).data, "gate": _gate_detail(criterion.gate_id)},
                         status=status.HTTP_201_CREATED)
 
 
-class WaiverViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class WaiverViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     queryset = Waiver.objects.all()
     serializer_class = s.WaiverSerializer
     write_permission = Perm.VIEW
@@ -190,7 +177,7 @@ CI_RESULT_RESPONSE = OpenApiExample("Recorded", response_only=True, status_codes
     "reported_by": "token:gitlab-ci", "reported_at": "2025-03-03T10:12:00Z"})
 
 
-class CIResultViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class CIResultViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Named pass/fail results reported by CI about a subject (a version, "release:42"). Automated
     criteria with the rule `ci_result_reported` read the latest result of a name and subject."""
 
@@ -216,7 +203,7 @@ class CIResultViewSet(_ViewSet, mixins.RetrieveModelMixin):
     def create(self, request):
         """Report a result: 201 when new, 200 when `external_id` (or `Idempotency-Key`) was seen
         before (the one result is updated, never duplicated). Gates reading it are re-evaluated."""
-        data = dict(validated_input(s.CIResultInputSerializer, request.data))
+        data = dict(self.valid(s.CIResultInputSerializer))
         key = request.headers.get("Idempotency-Key", "").strip()
         if key and data.get("external_id") and key != data["external_id"]:
             raise InvalidInput.field("external_id", "The Idempotency-Key header and external_id differ.")
@@ -232,17 +219,16 @@ class RuleListView(OrgAPIView):
         return Response(s.RuleSerializer(registry.all(), many=True).data)
 
 
-class GatePolicyView(OrgAPIView):
+class GatePolicyView(OrgSettingsView):
+    """How this organization runs gates: segregation of duties, who may waive."""
+
     queryset = GatePolicy.objects.all()
-    write_permission = Perm.MANAGE_ORGANIZATION
+    operation_ids = ("gate_policy", "gate_policy_update")
+    output_serializer = s.GatePolicySerializer
+    input_serializer = s.GatePolicyInputSerializer
 
-    @extend_schema(operation_id="gate_policy", responses=s.GatePolicySerializer)
-    def get(self, request):
-        """How this organization runs gates: segregation of duties, who may waive."""
-        return Response(s.GatePolicySerializer(selectors.gate_policy_get()).data)
+    def read(self):
+        return selectors.gate_policy_get()
 
-    @extend_schema(operation_id="gate_policy_update", request=s.GatePolicyInputSerializer,
-                   responses={200: s.GatePolicySerializer, 400: BAD_INPUT})
-    def patch(self, request):
-        data = validated_input(s.GatePolicyInputSerializer, request.data, partial=True)
-        return Response(s.GatePolicySerializer(services.gate_policy_update(actor=self.actor, **data)).data)
+    def update(self, **changes):
+        return services.gate_policy_update(actor=self.actor, **changes)

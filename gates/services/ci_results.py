@@ -12,7 +12,6 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gates import tasks
 from gates.builtin_rules import CI_RESULT_REPORTED
 from gates.models import CIResult, Evaluation
 from gates.selectors import criteria_referencing
@@ -34,6 +33,7 @@ def ci_result_report(*, actor: Actor, name: str, subject: str, passed: bool, sum
     """Record a CI result; returns it and whether it is new. The same `external_id` again updates
     the one row (a replayed request changes nothing). Gates whose criteria read results of this
     name are evaluated again after commit."""
+    from gates import tasks  # here, not at the top: the tasks module imports the services
     require(actor, Perm.RECORD_DELIVERY)
     name, subject, external_id = (name or "").strip(), (subject or "").strip(), (external_id or "").strip()
     for field_name, value in (("name", name), ("subject", subject)):
@@ -97,6 +97,7 @@ def ci_result_reevaluate_gates(*, ci_result_id: int) -> int:
 def ci_results_sweep() -> int:
     """Queue the gates' re-evaluation again for reports no task has paid (stored while the broker
     was down, or a worker was lost). Runs every minute from beat, across organizations."""
+    from gates import tasks  # here, not at the top: the tasks module imports the services
     now = timezone.now()
     with cross_tenant(reason="CI results sweep: find reports whose gates were never evaluated"):
         owed = list(CIResult.cross_tenant_objects

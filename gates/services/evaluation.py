@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from gates import tasks
 from gates.models import Criterion, Evaluation, Gate, SignOff, Status
 from gates.policy import role_label
 from gates.rules import RuleError, RuleOutcome, registry
@@ -129,6 +128,7 @@ def settle(gate: Gate, *, actor: Actor, trigger: str, criterion_ids: Sequence[in
 def refresh_status(gate: Gate, now: datetime) -> None:
     """The gate's cached status and its summary of the criteria not met (with when their waivers
     end: "waived" is decided when read, since a waiver lapses by itself)."""
+    from gates import tasks  # here, not at the top: the tasks module imports the services
     active = Q(waivers__revoked_at__isnull=True, waivers__expires_at__gt=now)
     rows = list(Criterion.objects.filter(gate=gate).annotate(waived_until=Max("waivers__expires_at", filter=active))
                 .order_by("order", "id").values("id", "title", "state", "summary", "waived_until"))

@@ -5,7 +5,7 @@ those who manage connections."""
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -15,7 +15,7 @@ from integrations.filters import SyncRunFilter, WebhookDeliveryFilter
 from integrations.models import Connection, SyncRun, WebhookDelivery
 from integrations.services import connections as services
 from integrations.services.webhooks import delivery_replay
-from vsm.api.base import OrgAPIMixin, validated_input
+from vsm.api.base import OrgViewSet
 from vsm.api.schema import BAD_INPUT, ErrorSerializer
 from vsm.tenancy.roles import Perm
 
@@ -26,10 +26,9 @@ CREATE_EXAMPLE = OpenApiExample("A Jira Server site", request_only=True, value={
     "sync_enabled": True, "sync_interval_minutes": 15})
 
 
-class _AdminViewSet(OrgAPIMixin, viewsets.GenericViewSet):
+class _AdminViewSet(OrgViewSet):
     permission = Perm.MANAGE_CONNECTIONS
     write_permission = Perm.MANAGE_CONNECTIONS
-    lookup_value_converter = "int"
 
 
 class ConnectionViewSet(_AdminViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
@@ -44,7 +43,7 @@ class ConnectionViewSet(_AdminViewSet, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=s.ConnectionInputSerializer, responses={201: s.ConnectionSerializer, 400: BAD_INPUT,
                                                                     409: ErrorSerializer}, examples=[CREATE_EXAMPLE])
     def create(self, request):
-        data = validated_input(s.ConnectionInputSerializer, request.data)
+        data = self.valid(s.ConnectionInputSerializer)
         connection = services.connection_create(actor=self.actor, **data)
         return Response(self.get_serializer(connection).data, status=status.HTTP_201_CREATED)
 
@@ -52,7 +51,7 @@ class ConnectionViewSet(_AdminViewSet, mixins.ListModelMixin, mixins.RetrieveMod
                                                                      409: ErrorSerializer})
     def partial_update(self, request, pk=None):
         connection = self.get_object()
-        data = validated_input(s.ConnectionChangeSerializer, request.data, partial=True)
+        data = self.valid(s.ConnectionChangeSerializer, partial=True)
         connection = services.connection_update(actor=self.actor, connection=connection, **data)
         return Response(self.get_serializer(connection).data)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from integrations import filters, selectors
 from integrations.api import records_serializers as s
 from integrations.models import ChangeRequest, Commit, Deployment, Incident, PipelineRun, PullRequest, WorkItem
 from integrations.services import records
-from vsm.api.base import OrgAPIMixin, validated_input
+from vsm.api.base import OrgViewSet
 from vsm.api.schema import BAD_INPUT
 from vsm.errors import InvalidInput
 from vsm.tenancy.roles import Perm
@@ -23,12 +23,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 _KEY_MAX = 200
 
 
-class _RecordViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class _RecordViewSet(OrgViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Paginated lists filtered by the type's FilterSet (integrations/filters.py: a bad value is a
     400 naming it) and single records by id. Posts need the "record delivery" permission CI tokens
     have."""
 
-    lookup_value_converter = "int"
     write_permission = Perm.RECORD_DELIVERY
     selector = None
 
@@ -45,7 +44,7 @@ class _RecordViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         """Parse the body, record it through ``service``: 201 with the row when it is new, 200
         when the post updated an existing one."""
         row, created = service(actor=self.actor, idempotency_key=self.idempotency_key(),
-                               **validated_input(input_serializer, self.request.data))
+                               **self.valid(input_serializer))
         return Response(present(row), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -155,7 +154,7 @@ class CommitViewSet(_RecordViewSet):
         """Record commits of a service, keyed by sha (posting them again changes nothing): 201 when
         any was new, else 200."""
         rows, created = records.commits_record(actor=self.actor,
-                                               **validated_input(s.CommitsInputSerializer, request.data))
+                                               **self.valid(s.CommitsInputSerializer))
         return Response(s.CommitSerializer(rows, many=True).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

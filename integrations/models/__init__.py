@@ -3,7 +3,6 @@
 from integrations.models.change_control import ChangeControlledEnvironment
 from integrations.models.connections import Connection, ConnectionKind, DeliverySettings, SyncRun, WebhookDelivery
 from integrations.models.delivery import (
-    LIVE_STATUSES,
     Commit,
     Deployment,
     DeploymentCommit,
@@ -36,7 +35,7 @@ from integrations.models.writeback import WritebackAction
 __all__ = [
     "ChangeControlledEnvironment", "Connection", "ConnectionKind", "DeliverySettings", "SyncRun", "WebhookDelivery",
     "DerivationPending", "WritebackAction",
-    "LIVE_STATUSES", "Commit", "Deployment", "DeploymentCommit", "DeploymentKind", "DeploymentStatus",
+    "Commit", "Deployment", "DeploymentCommit", "DeploymentKind", "DeploymentStatus",
     "DeploymentStrategy", "PipelineJob", "PipelineRun", "PullRequest", "PullRequestState", "RecordSource", "RunStatus",
     "Approval", "ChangeRequest", "ChangeRequestService", "ChangeState", "ChangeType", "FlowType", "Incident",
     "IncidentStatus", "StatusCategory", "WorkItem", "WorkItemTransition",

@@ -31,9 +31,6 @@ DeploymentStrategy = _choices(n.DeploymentStrategy, "DeploymentStrategy")
 RunStatus = _choices(n.RunStatus, "RunStatus")
 PullRequestState = _choices(n.PullRequestState, "PullRequestState")
 
-# A deployment "reached production" with these statuses (METRICS.md, production deployment).
-LIVE_STATUSES = (n.DeploymentStatus.SUCCEEDED.value, n.DeploymentStatus.ROLLED_BACK.value)
-
 
 class ExternalRecord(TenantScopedModel):
     """What every ingested record shares. ``connection`` is null for records CI posted to the API.
@@ -159,10 +156,6 @@ class Deployment(ExternalRecord):
 
     def __str__(self) -> str:
         return f"{self.service_id}@{self.version or self.commit_sha[:12]} to {self.environment_name}"
-
-    @property
-    def reached_production(self) -> bool:
-        return self.is_production and self.status in LIVE_STATUSES
 
 
 class Commit(ExternalRecord):

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from environments.models import Environment
-from integrations.models import Commit, Deployment, DerivationPending
+from integrations.models import Commit, Deployment, DeploymentCommit, DerivationPending
 from integrations.services._batch import known, merge
 from integrations.services.derivation_marks import MARK_CONFLICT, derivation_queue
 from vsm.catalog.models import Service
@@ -35,6 +35,8 @@ from vsm.prepared import PreparedStatement
 from vsm.tenancy.context import require_org_id
 
 SOURCE = "api"
+_SERVICES, _ENVIRONMENTS, _DEPLOYMENTS, _COMMITS, _DEPLOYMENT_COMMITS = (
+    model._meta.db_table for model in (Service, Environment, Deployment, Commit, DeploymentCommit))
 _FIELDS = Deployment._meta.concrete_fields
 _COLUMNS = [f.column for f in _FIELDS]
 _ATTNAMES = [f.attname for f in _FIELDS]
@@ -80,20 +82,20 @@ def _row(alias: str, columns) -> str:
 
 _SQL = f"""
 WITH s AS (
-    SELECT id, slug FROM catalog_service
+    SELECT id, slug FROM {_SERVICES}
     WHERE organization_id = %(org)s::bigint AND (lower(slug) = %(service)s::text OR lower(name) = %(service)s::text)
     ORDER BY lower(slug) = %(service)s::text DESC, id LIMIT 1
 ), e AS (
-    SELECT id, slug, is_production FROM environments_environment
+    SELECT id, slug, is_production FROM {_ENVIRONMENTS}
     WHERE organization_id = %(org)s::bigint AND (slug = ANY(%(environment_slugs)s::text[])
                                                  OR lower(name) = %(environment)s::text)
     ORDER BY slug = ANY(%(environment_slugs)s::text[]) DESC, id LIMIT 1
 ), old AS (
-    SELECT * FROM integrations_deployment
+    SELECT * FROM {_DEPLOYMENTS}
     WHERE organization_id = %(org)s::bigint AND source = %(source)s::text AND connection_id IS NULL
       AND external_id = %(external_id)s::text
 ), dep AS (
-    INSERT INTO integrations_deployment AS d ({", ".join(_INSERTED)})
+    INSERT INTO {_DEPLOYMENTS} AS d ({", ".join(_INSERTED)})
     SELECT {", ".join(_insert_value(c) for c in _INSERTED)} FROM s, e
     ON CONFLICT ON CONSTRAINT deployment_unique_external DO UPDATE SET
         {", ".join(f"{c} = {_update_value(c)}" for c in _UPDATED)}
@@ -104,10 +106,10 @@ WITH s AS (
                          %(committed_at)s::timestamptz[])
         AS g(sha, external_id, message, author, author_email, url, authored_at, committed_at)
 ), old_commit AS (
-    SELECT c.* FROM integrations_commit c, s
+    SELECT c.* FROM {_COMMITS} c, s
     WHERE c.organization_id = %(org)s::bigint AND c.service_id = s.id AND c.sha = ANY(%(shas)s::text[])
 ), com AS (
-    INSERT INTO integrations_commit AS c (organization_id, source, external_id, first_seen_at, last_seen_at,
+    INSERT INTO {_COMMITS} AS c (organization_id, source, external_id, first_seen_at, last_seen_at,
                                           service_id, sha, authored_at, committed_at, {", ".join(_COMMIT_TEXT)})
     SELECT %(org)s::bigint, %(source)s::text, g.external_id, %(now)s::timestamptz, %(now)s::timestamptz, s.id, g.sha,
            g.authored_at, g.committed_at, {", ".join(f"coalesce(g.{c}, '')" for c in _COMMIT_TEXT)}
@@ -119,11 +121,11 @@ WITH s AS (
         {", ".join(f"{c} = coalesce(nullif(excluded.{c}, ''), c.{c})" for c in _COMMIT_TEXT)}
     RETURNING c.id, c.sha, c.authored_at, c.committed_at, c.message, c.author, c.author_email, c.url
 ), link AS (
-    INSERT INTO integrations_deploymentcommit (organization_id, deployment_id, commit_id)
+    INSERT INTO {_DEPLOYMENT_COMMITS} (organization_id, deployment_id, commit_id)
     SELECT %(org)s::bigint, dep.id, com.id FROM dep, com
     ON CONFLICT DO NOTHING RETURNING commit_id
 ), rollback AS (
-    UPDATE integrations_deployment r SET rollback_of_id = dep.id FROM dep
+    UPDATE {_DEPLOYMENTS} r SET rollback_of_id = dep.id FROM dep
     WHERE dep.created AND r.organization_id = %(org)s::bigint AND r.source = %(source)s::text
       AND r.connection_id IS NULL AND r.rollback_of_id IS NULL AND r.rollback_of_external_id = dep.external_id
       AND r.rollback_of_external_id <> '' -- the condition of the partial index deployment_rollback_target
@@ -155,8 +157,8 @@ SELECT {", ".join(f"dep.{c}" for c in _COLUMNS)}, state.created, state.changed, 
        (SELECT array_agg(sha ORDER BY committed_at DESC NULLS FIRST, id DESC) FROM (
             SELECT id, sha, committed_at FROM com
             UNION ALL
-            SELECT c.id, c.sha, c.committed_at FROM integrations_deploymentcommit dc
-            JOIN integrations_commit c ON c.id = dc.commit_id
+            SELECT c.id, c.sha, c.committed_at FROM {_DEPLOYMENT_COMMITS} dc
+            JOIN {_COMMITS} c ON c.id = dc.commit_id
             WHERE dc.organization_id = %(org)s::bigint AND dc.deployment_id = (SELECT id FROM dep)
               AND c.id NOT IN (SELECT id FROM com)) AS listed),
        (SELECT service_id FROM mark)

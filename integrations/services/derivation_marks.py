@@ -1,5 +1,5 @@
 """The debt of derived delivery data: a marker per service, written with the records, paid by
-``integrations.tasks.delivery_derive``.
+``integrations.tasks.derivation_run_task``.
 
 The marker is the source of truth, the task only an accelerator: if the broker is down when the
 records are stored, the marker stays and the periodic sweep queues the task later.
@@ -55,7 +55,7 @@ def derivation_queue(*, service_ids: list[int]) -> None:
 
     org_id = require_org_id()
     for service_id in service_ids:
-        enqueue(tasks.delivery_derive, org_id=org_id, service_id=service_id)
+        enqueue(tasks.derivation_run_task, org_id=org_id, service_id=service_id)
 
 
 def _try_lock(service_id: int) -> bool:
@@ -88,5 +88,5 @@ def derivation_sweep() -> int:
                      .filter(marked_at__lt=timezone.now() - SWEEP_AFTER)
                      .order_by("marked_at").values_list("organization_id", "service_id")[:1000])
     for org_id, service_id in stale:
-        enqueue(tasks.delivery_derive, org_id=org_id, service_id=service_id)
+        enqueue(tasks.derivation_run_task, org_id=org_id, service_id=service_id)
     return len(stale)

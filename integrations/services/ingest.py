@@ -9,7 +9,7 @@ pull sync, a CI job's API call), upserted into the integrations models.
 - Raw names are resolved to catalog rows (services, environments, releases, change requests);
   an unknown service named by delivery data is created on first sight and audited.
 - Derived data (first production deployments, incident attribution, rollups) is refreshed after
-  commit by ``integrations.tasks.delivery_derive``, from a marker written in the same transaction
+  commit by ``integrations.tasks.derivation_run_task``, from a marker written in the same transaction
   (see integrations.services.derivation_marks).
 
 A batch costs a bounded number of queries per record type, not per record.

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -24,7 +24,7 @@ from releases.models import (
     ReleaseTemplate,
     SlotBooking,
 )
-from vsm.api.base import OrgAPIMixin, OrgAPIView
+from vsm.api.base import OrgSettingsView, OrgViewSet
 from vsm.api.filters import filtered
 from vsm.api.schema import BAD_INPUT, CONFLICT, ErrorSerializer
 from vsm.tenancy.roles import Perm
@@ -33,28 +33,9 @@ ERROR = ErrorSerializer
 SLOT_LOOKAHEAD = timedelta(days=31)
 
 
-class _ViewSet(OrgAPIMixin, viewsets.GenericViewSet):
-    lookup_value_converter = "int"
-    action_permissions: dict[str, Perm] = {}
-
-    def get_write_permission(self) -> Perm | None:
-        return self.action_permissions.get(self.action, self.write_permission)
-
-    def valid(self, serializer_class, data=None, **kwargs) -> dict:
-        serializer = serializer_class(data=self.request.data if data is None else data,
-                                      context=self.get_serializer_context(), **kwargs)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    def page(self, queryset, serializer_class) -> Response:
-        rows = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(rows, many=True, context=self.get_serializer_context()
-                                                            ).data)
-
-
 # --- freeze windows -------------------------------------------------------------------------
 
-class FreezeWindowViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class FreezeWindowViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Freeze windows (blackouts): one-off or recurring (RRULE in a time zone), for the whole
     organization, a value stream, environments or a tier."""
 
@@ -137,7 +118,7 @@ class FreezeWindowViewSet(_ViewSet, mixins.RetrieveModelMixin):
 
 # --- templates ------------------------------------------------------------------------------
 
-class TemplateViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class TemplateViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     queryset = ReleaseTemplate.objects.all()
     serializer_class = s.TemplateSerializer
     write_permission = Perm.MANAGE_RELEASES
@@ -197,7 +178,7 @@ def _scope(data: dict) -> dict:
     return data
 
 
-class ReleaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class ReleaseViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Releases and release trains (an enterprise release with child releases). Phases, gates,
     dependencies and the deployment plan hang off a release."""
 
@@ -291,7 +272,7 @@ class ReleaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(selectors.evidence_pack(release=release))
 
 
-class PhaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class PhaseViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     queryset = Phase.objects.all()
     serializer_class = s.PhaseSerializer
     write_permission = Perm.MANAGE_RELEASES
@@ -329,7 +310,7 @@ class PhaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
         })
 
 
-class DependencyViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class DependencyViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     queryset = ReleaseDependency.objects.all()
     serializer_class = s.DependencySerializer
     write_permission = Perm.MANAGE_RELEASES
@@ -343,7 +324,7 @@ class DependencyViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ActivityViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class ActivityViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Steps of deployment plans. CI completes automated ones with `complete`."""
 
     queryset = DeploymentActivity.objects.all()
@@ -380,7 +361,7 @@ class ActivityViewSet(_ViewSet, mixins.RetrieveModelMixin):
 
 # --- slots and settings ---------------------------------------------------------------------
 
-class SlotWindowViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class SlotWindowViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Production release windows with a capacity; releases book their slots."""
 
     queryset = ReleaseSlotWindow.objects.all()
@@ -439,7 +420,7 @@ class SlotWindowViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(s.SlotBookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
-class SlotBookingViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class SlotBookingViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     queryset = SlotBooking.objects.all()
     serializer_class = s.SlotBookingSerializer
     write_permission = Perm.BOOK_ENVIRONMENTS
@@ -457,28 +438,23 @@ class SlotBookingViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReleaseSettingsView(OrgAPIView):
+class ReleaseSettingsView(OrgSettingsView):
     """Whether production deployments need a booked release slot."""
 
     queryset = Release.objects.none()
-    write_permission = Perm.MANAGE_ORGANIZATION
+    operation_ids = ("release_settings_retrieve", "release_settings_update")
+    output_serializer = input_serializer = s.ReleaseSettingsSerializer
 
-    @extend_schema(operation_id="release_settings_retrieve", responses=s.ReleaseSettingsSerializer)
-    def get(self, request):
-        return Response(s.ReleaseSettingsSerializer(selectors.release_settings_get()).data)
+    def read(self):
+        return selectors.release_settings_get()
 
-    @extend_schema(operation_id="release_settings_update", request=s.ReleaseSettingsSerializer,
-                   responses={200: s.ReleaseSettingsSerializer, 400: BAD_INPUT})
-    def patch(self, request):
-        serializer = s.ReleaseSettingsSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return Response(s.ReleaseSettingsSerializer(
-            services.release_settings_update(actor=self.actor, **serializer.validated_data)).data)
+    def update(self, **changes):
+        return services.release_settings_update(actor=self.actor, **changes)
 
 
 # --- "may I deploy?" ------------------------------------------------------------------------
 
-class DeploymentCheckViewSet(_ViewSet, mixins.RetrieveModelMixin):
+class DeploymentCheckViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """ "May I deploy?": CI asks before deploying; every answer is recorded."""
 
     queryset = DeploymentCheck.objects.all()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from analytics.dora import dora_report, metric_query_parse
+from analytics.dora.selectors import dora_report
+from analytics.query import metric_query_parse
 from integrations.derivation import delivery_derive
 from tests.factories import ServiceFactory
 from tests.integrations import factories as f

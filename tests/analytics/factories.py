@@ -37,6 +37,6 @@ class ValueStreamStageFactory(TenantFactory):
 
 
 def work_item_flow(work_item):
-    """The stored flow row of `work_item`: PostgreSQL writes it with the item (analytics.flow_store)."""
+    """The stored flow row of `work_item`: PostgreSQL writes it with the item (analytics.flow.store)."""
     with tenant_context(work_item.organization_id):
         return WorkItemFlow.objects.get(work_item=work_item)

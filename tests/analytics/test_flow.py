@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 from django.http import QueryDict
 
-from analytics.flow import flow_report, week_starts
-from analytics.flow_query import flow_query_parse
-from analytics.flow_records import flow_records
+from analytics.flow.query import flow_query_parse
+from analytics.flow.records import flow_records
+from analytics.flow.selectors import flow_report, week_starts
 from tests.analytics.flow_support import item, utc
 from tests.factories import OrganizationFactory, ServiceFactory, TeamFactory, ValueStreamFactory
 from vsm.errors import InvalidInput

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
-from analytics.flow_store import work_item_flows_rebuild
+from analytics.flow.store import work_item_flows_rebuild
 from analytics.models import WorkItemFlow
 from integrations import normalized as n
 from integrations.models import WorkItem, WorkItemTransition

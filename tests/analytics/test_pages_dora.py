@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from analytics.views.tiles import METRIC_KEYS, trend
+from analytics.dora.tiles import METRIC_KEYS, trend
 from tests.analytics.pages_support import History
 from vsm.tenancy.roles import Role
 

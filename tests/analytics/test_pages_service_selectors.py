@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from analytics import selectors
+from analytics.dora import selectors
 from tests.environments.factories import EnvironmentFactory
 from tests.factories import ServiceFactory
 from tests.integrations.factories import (

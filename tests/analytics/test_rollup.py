@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from analytics.dora import dora_report, metric_query_parse
+from analytics.dora.selectors import dora_report
+from analytics.dora.services import dora_rollups_rebuild
 from analytics.models import DoraDay, DoraRollupState
-from analytics.rollups import dora_rollups_rebuild
+from analytics.query import metric_query_parse
 from integrations.derivation import delivery_derive
 from tests.analytics.dora_support import History, golden, utc
 from vsm.tenancy.context import tenant_context

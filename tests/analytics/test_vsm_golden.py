@@ -23,9 +23,9 @@ import pytest
 from django.http import QueryDict
 
 from analytics.query import metric_query_parse
-from analytics.vsm import value_stream_map, value_stream_map_records
-from analytics.vsm_events import DEFAULT_STAGES
-from analytics.vsm_stages import value_stream_stage_create
+from analytics.streammap.events import DEFAULT_STAGES
+from analytics.streammap.selectors import value_stream_map, value_stream_map_records
+from analytics.streammap.services import value_stream_stage_create
 from tests.analytics.vsm_support import golden_history
 from tests.factories import ValueStreamFactory
 from vsm.tenancy.actor import Actor

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from analytics.models import ValueStreamStage
-from analytics.vsm_stages import (
-    value_stream_map_stages,
+from analytics.streammap.selectors import value_stream_map_stages
+from analytics.streammap.services import (
     value_stream_stage_create,
     value_stream_stage_delete,
     value_stream_stage_update,

@@ -8,7 +8,7 @@ import pytest
 from django.http import QueryDict
 
 from analytics.query import metric_query_parse
-from analytics.vsm import value_stream_map_records
+from analytics.streammap.selectors import value_stream_map_records
 from tests.analytics.flow_support import item, utc
 from tests.analytics.vsm_support import Delivery
 from tests.factories import ServiceFactory

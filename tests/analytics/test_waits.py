@@ -1,4 +1,4 @@
-"""The waits the platform measures, against hand-computed histories (analytics.waits). UTC
+"""The waits the platform measures, against hand-computed histories (analytics.flow.waits). UTC
 organization, window 2024-03-04 .. 2024-03-10 (2024-03-04 00:00 up to 2024-03-11 00:00)."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from analytics.flow_query import flow_query_parse
-from analytics.flow_records import flow_records
-from analytics.waits import platform_waits
+from analytics.flow.query import flow_query_parse
+from analytics.flow.records import flow_records
+from analytics.flow.waits import platform_waits
 from tests.analytics.flow_support import utc
 from tests.environments.factories import BookingFactory, EnvironmentFactory
 from tests.factories import ServiceFactory, ValueStreamFactory

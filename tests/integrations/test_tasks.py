@@ -25,10 +25,10 @@ def test_the_task_runs_the_derivation_from_the_marker_and_pays_it(org_a, org_b, 
     service = ServiceFactory(organization=org_a)
     DerivationPendingFactory(organization=org_a, service=service, since=T0)
     other = DerivationPendingFactory(organization=org_b, since=T0)
-    assert tasks.delivery_derive(org_a.pk, service_id=service.pk) is True
+    assert tasks.derivation_run_task(org_a.pk, service_id=service.pk) is True
     assert derive_calls == [(service.pk, T0)]
-    assert tasks.delivery_derive(org_a.pk, service_id=service.pk) is False  # paid: a second run does nothing
-    assert tasks.delivery_derive(org_a.pk, service_id=other.service_id) is False  # not this tenant's marker
+    assert tasks.derivation_run_task(org_a.pk, service_id=service.pk) is False  # paid: a second run does nothing
+    assert tasks.derivation_run_task(org_a.pk, service_id=other.service_id) is False  # not this tenant's marker
     assert derive_calls == [(service.pk, T0)]
     with in_org(org_a):
         assert not DerivationPending.objects.exists()
@@ -47,7 +47,7 @@ def test_a_mark_arriving_during_the_derivation_is_left_for_the_next_run(org_a, i
         derivation_mark(since_by_service={service_id: utc(2024, 1, 1)})
 
     monkeypatch.setattr(module, "delivery_derive", derive_while_new_records_arrive)
-    tasks.delivery_derive(org_a.pk, service_id=service.pk)
+    tasks.derivation_run_task(org_a.pk, service_id=service.pk)
     with in_org(org_a):
         assert DerivationPending.objects.get().since == utc(2024, 1, 1)
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from environments.models import Environment, Tier
 from releases import services
@@ -14,45 +13,7 @@ from releases.models import ReleaseTemplate
 from tests.environments.factories import EnvironmentFactory
 from tests.factories import ServiceFactory, TeamFactory, ValueStreamFactory
 from vsm.catalog.models import Service, ValueStream
-from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import tenant_context
-from vsm.tenancy.roles import Role
-
-
-@pytest.fixture
-def in_a(org_a, org_b):
-    """The test body runs as organization A (B exists, and must stay invisible)."""
-    with tenant_context(org_a):
-        yield
-
-
-@pytest.fixture
-def actor_of(member_factory):
-    """A member of org A (or `org`) with `role`, as the services see them."""
-    def make(role: str = Role.RELEASE_MANAGER, org=None, email: str | None = None) -> Actor:
-        return Actor(role=role, user=member_factory(role, org=org, email=email))
-    return make
-
-
-@pytest.fixture
-def manager(actor_of) -> Actor:
-    return actor_of(Role.RELEASE_MANAGER, email="rm@acme.test")
-
-
-@pytest.fixture
-def approver(actor_of) -> Actor:
-    return actor_of(Role.APPROVER, email="approver@acme.test")
-
-
-@pytest.fixture
-def api_as(member_factory):
-    """An API client signed in (session) as a new member of org A with `role`; `.user` is them."""
-    def make(role: str, email: str | None = None) -> APIClient:
-        client = APIClient()
-        client.user = member_factory(role, email=email)
-        client.force_login(client.user)
-        return client
-    return make
 
 
 @dataclass

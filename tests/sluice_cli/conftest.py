@@ -34,13 +34,6 @@ class Run:
     err: str
 
 
-@pytest.fixture
-def in_a(org_a, org_b):
-    """The test body runs as organization A (B exists, and must stay invisible)."""
-    with tenant_context(org_a):
-        yield
-
-
 def _estate(org, label: str = "") -> Estate:
     stream = ValueStreamFactory(organization=org, slug="payments", name=f"{label}Payments")
     team = TeamFactory(organization=org, slug="payments-core", name=f"{label}Payments Core")

@@ -53,7 +53,7 @@ def short_timeouts(settings):
 
 
 def test_a_request_past_the_timeout_is_cancelled_and_says_why(api_a, short_timeouts, monkeypatch):
-    monkeypatch.setattr("analytics.api.flow_views.flow_report", _sleep)
+    monkeypatch.setattr("analytics.flow.api.views.flow_report", _sleep)
     began = time.monotonic()
     response = api_a.get(FLOW)
     took = time.monotonic() - began
@@ -68,7 +68,7 @@ def test_a_request_past_the_timeout_is_cancelled_and_says_why(api_a, short_timeo
 
 
 def test_a_page_past_the_timeout_answers_503_with_the_message(client_a, short_timeouts, monkeypatch):
-    monkeypatch.setattr("analytics.views.flow.flow_report", _sleep)
+    monkeypatch.setattr("analytics.flow.views.flow_report", _sleep)
     response = client_a.get("/o/acme/analytics/flow/")
     assert response.status_code == 503
     html = response.content.decode()
@@ -77,7 +77,7 @@ def test_a_page_past_the_timeout_answers_503_with_the_message(client_a, short_ti
 
 def test_without_the_bound_the_same_request_waits(api_a, settings, monkeypatch):
     settings.DATABASE_STATEMENT_TIMEOUT_MS = 0  # 0: no bound
-    monkeypatch.setattr("analytics.api.flow_views.flow_report", _sleep)
+    monkeypatch.setattr("analytics.flow.api.views.flow_report", _sleep)
     assert api_a.get(FLOW).status_code == 200
 
 

@@ -4,37 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from vsm.tenancy.scoping import TenantScopedModel
+from vsm.tenancy.scoping import NamedEntity, TenantScopedModel
 
 
-class ValueStream(TenantScopedModel):
+class ValueStream(NamedEntity):
     """A flow of value to customers (a product or product line) that services deliver into."""
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="valuestream_unique_slug")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Team(TenantScopedModel):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="team_unique_slug")]
-
-    def __str__(self) -> str:
-        return self.name
+class Team(NamedEntity):
+    """People who own services and environments (members in TeamMember)."""
 
 
 class TeamMember(TenantScopedModel):

@@ -24,7 +24,7 @@ from vsm import outbound
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
-from vsm.notifications import chat, tasks
+from vsm.notifications import chat
 from vsm.notifications.models import ChatDelivery, ChatWebhook, Notification, NotificationKind, new_event_key
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import cross_tenant, require_org_id
@@ -49,6 +49,7 @@ def notify(*, recipients: list[User], kind: str, title: str, body: str = "", url
            actor: Actor | None = None) -> list[Notification]:
     """Tell `recipients` (members of the current organization) about an event; email and chat
     delivery are queued for after the surrounding transaction commits."""
+    from vsm.notifications import tasks  # here, not at the top: the tasks module imports the services
     if kind not in NotificationKind.values:
         raise InvalidInput.field("kind", f"'{kind}' is not a notification kind.")
     title = _one_line(title)
@@ -170,6 +171,7 @@ def _record_outcome(webhook: ChatWebhook, result: chat.PostResult) -> None:
 def notification_redeliver_pending() -> int:
     """Queue delivery again for notifications never emailed: the broker was down when they were
     created, or a worker was lost. Runs periodically, across organizations."""
+    from vsm.notifications import tasks  # here, not at the top: the tasks module imports the services
     now = timezone.now()
     with cross_tenant(reason="notification catch-up: find notifications never delivered"):
         pending = list(Notification.cross_tenant_objects

@@ -323,40 +323,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1/orgs/\{org_slug\}",
-    # Several models have a `kind` or `status`; name each choice set once in the schema.
-    "ENUM_NAME_OVERRIDES": {
-        "RoleEnum": "vsm.tenancy.roles.Role",
-        "BookingKindEnum": "environments.models.BookingKind",
-        "BookingStatusEnum": "environments.models.Booking.Status",
-        "EnvironmentStatusEnum": "environments.models.Environment.Status",
-        "OutageKindEnum": "environments.models.Outage.Kind",
-        "GateKindEnum": "gates.models.GateKind",
-        "GateStatusEnum": "gates.models.Status",
-        "ReleaseKindEnum": "releases.models.releases.ReleaseKind",
-        "ReleaseStatusEnum": "releases.models.releases.ReleaseStatus",
-        "PhaseStatusEnum": "releases.models.releases.PhaseStatus",
-        "ActivityKindEnum": "releases.models.deployments.ActivityKind",
-        "ActivityStatusEnum": "releases.models.deployments.ActivityStatus",
-        "DeploymentDecisionEnum": "releases.models.deployments.Decision",
-        "SignOffDecisionEnum": "gates.models.SignOff.Decision",
-        "DeploymentStatusEnum": "integrations.models.DeploymentStatus",
-        "DeploymentKindEnum": "integrations.models.DeploymentKind",
-        "DeploymentStrategyEnum": "integrations.models.DeploymentStrategy",
-        "RunStatusEnum": "integrations.models.RunStatus",
-        "IncidentStatusEnum": "integrations.models.IncidentStatus",
-        "PullRequestStateEnum": "integrations.models.PullRequestState",
-        "ChangeStateEnum": "integrations.models.ChangeState",
-        "ChangeTypeEnum": "integrations.models.ChangeType",
-        "ApprovalEnum": "integrations.models.Approval",
-        "StatusCategoryEnum": "integrations.models.StatusCategory",
-        "FlowTypeEnum": "integrations.models.FlowType",
-        "ConnectionKindEnum": "integrations.models.ConnectionKind",
-        "SyncRunStatusEnum": "integrations.models.SyncRun.Status",
-        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
-        "CriterionTypeEnum": "gates.models.Criterion.Type",
-        "ReleaseStrategyEnum": "releases.models.releases.Strategy",
-        "ValueStreamEventEnum": "analytics.vsm_events.EVENT_CHOICES",
-    },
+    # Several models have a `kind` or `status`: each app names its choice sets once for the
+    # schema in <app>/api/enums.py (ENUM_NAMES), which vsm.api.apps adds here when Django starts.
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Logging: structured JSON on stdout -----------------------------------------------------

@@ -8,6 +8,7 @@ are scoped to whichever organization is current when they run, and raise outside
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from vsm.tenancy.context import (
     TenantContextMissing,
@@ -76,3 +77,21 @@ class TenantScopedModel(models.Model):
             raise TenantMismatch(
                 f"{type(self).__name__} of organization {self.organization_id} saved in context {org_id}"
             )
+
+
+class NamedEntity(TenantScopedModel):
+    """A tenant row people name and address by slug (value streams, teams, environment groups):
+    the slug is unique in the organization, lists sort by name. Written through vsm.entities."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="%(class)s_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from vsm.api.base import OrgModelViewSet
+from vsm.api.base import OrgViewSet
 from vsm.catalog import services
 from vsm.catalog.api.serializers import (
     ServiceInputSerializer,
@@ -39,7 +39,7 @@ def _write_schema(noun: str, input_serializer, output_serializer, example: dict)
     }
 
 
-class CatalogViewSet(OrgModelViewSet):
+class CatalogViewSet(OrgViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     lookup_field = "slug"
     lookup_value_converter = "slug"
     write_permission = Perm.MANAGE_CATALOG
@@ -60,22 +60,16 @@ class CatalogViewSet(OrgModelViewSet):
     def delete_entry(self, entry) -> None:
         raise NotImplementedError
 
-    def _input(self, request, *, partial: bool) -> dict:
-        serializer = self.input_serializer_class(data=request.data, partial=partial,
-                                                 context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
     def _stored(self, entry, code: int = status.HTTP_200_OK) -> Response:
         # Re-read through the selector: annotations and prefetched members are part of the payload.
         return Response(self.get_serializer(self.entries().get(pk=entry.pk)).data, status=code)
 
     def create(self, request, *args, **kwargs):
-        return self._stored(self.create_entry(self._input(request, partial=False)), status.HTTP_201_CREATED)
+        return self._stored(self.create_entry(self.valid(self.input_serializer_class)), status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial: bool = False, **kwargs):
         entry = self.get_object()
-        return self._stored(self.update_entry(entry, self._input(request, partial=partial)))
+        return self._stored(self.update_entry(entry, self.valid(self.input_serializer_class, partial=partial)))
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from vsm.api.base import OrgAPIMixin, validated_input
+from vsm.api.base import OrgAPIMixin, OrgViewSet
 from vsm.tenancy import services
 from vsm.tenancy.api.serializers import (
     InvitationSerializer,
@@ -28,8 +28,8 @@ from vsm.tenancy.roles import Perm, Role
 from vsm.tenancy.selectors import api_token_list, invitation_list, membership_list
 
 
-class _ListRetrieveViewSet(OrgAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    lookup_value_converter = "int"
+class _ListRetrieveViewSet(OrgViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    pass
 
 
 @extend_schema_view(
@@ -60,14 +60,14 @@ class MemberViewSet(_ListRetrieveViewSet):
 
     def create(self, request, *args, **kwargs):
         invitation = services.invitation_create(actor=self.actor,
-                                                **validated_input(MemberAddSerializer, request.data))
+                                                **self.valid(MemberAddSerializer))
         location = reverse("api-invitation-detail", kwargs={"org_slug": self.org.slug, "pk": invitation.pk})
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED,
                         headers={"Location": location})
 
     def partial_update(self, request, *args, **kwargs):
         membership = self.get_object()
-        role = validated_input(MemberRoleSerializer, request.data)["role"]
+        role = self.valid(MemberRoleSerializer)["role"]
         membership = services.membership_change_role(membership=membership, role=role, actor=self.actor)
         return Response(MemberSerializer(membership).data)
 
@@ -122,7 +122,7 @@ class TokenViewSet(_ListRetrieveViewSet):
         return api_token_list()
 
     def create(self, request, *args, **kwargs):
-        data = validated_input(TokenCreateSerializer, request.data)
+        data = self.valid(TokenCreateSerializer)
         token, secret = services.api_token_create(actor=self.actor, **data)
         token.token = secret
         # The secret must not linger in any cache between here and the caller.
@@ -154,6 +154,6 @@ class OrganizationView(OrgAPIMixin, generics.GenericAPIView):
                    request=OrganizationUpdateSerializer, responses={200: OrganizationSerializer},
                    examples=[OpenApiExample("New zone", request_only=True, value={"time_zone": "Europe/Berlin"})])
     def patch(self, request, *args, **kwargs):
-        changes = validated_input(OrganizationUpdateSerializer, request.data, partial=True)
+        changes = self.valid(OrganizationUpdateSerializer, partial=True)
         organization = services.organization_update(organization=self.org, actor=self.actor, **changes)
         return Response(OrganizationSerializer(organization).data)

@@ -1,0 +1,174 @@
+"""The DORA rules of METRICS.md as SQL, in one place.
+
+``daily_facts_sql`` turns the raw records into one row per service and day (organization time
+zone): the rollup rows. The rollups store exactly its output, and a report without rollups
+aggregates its output directly, so both paths share every rule. ``report_sql`` aggregates such
+rows into periods.
+"""
+
+from __future__ import annotations
+
+from analytics.query import MetricQuery
+from integrations.delivery_rules import DELIVERY_PARAMS, live_production_sql
+from integrations.models import Commit, Deployment, Incident
+from vsm.tenancy.context import require_org_id
+
+COMMITS, DEPLOYMENTS, INCIDENTS = (model._meta.db_table for model in (Commit, Deployment, Incident))
+HOURS = "/ 3600.0"
+
+# Production deployments (reached production, dated by finished_at) with their local day,
+# whether they are rework, and the three reasons METRICS.md has for a failure.
+PRODUCTION_DEPLOYMENTS = f"""
+SELECT d.id, d.service_id, d.finished_at, d.kind, d.status, d.version, d.commit_sha, d.external_id,
+       (d.finished_at AT TIME ZONE %(tz)s)::date AS day,
+       d.kind = ANY(%(rework_kinds)s) AS rework,
+       d.status = %(rolled_back)s AS rolled_back,
+       (SELECT min(r.id) FROM {DEPLOYMENTS} r
+         WHERE r.organization_id = %(org)s AND r.rollback_of_id = d.id AND r.kind = %(rollback)s) AS rolled_back_by,
+       EXISTS (SELECT 1 FROM {INCIDENTS} i
+                WHERE i.organization_id = %(org)s AND i.attributed_deployment_id = d.id) AS has_incident
+  FROM {DEPLOYMENTS} d
+ WHERE d.organization_id = %(org)s AND {live_production_sql("d")}
+   AND {{where}}
+"""
+
+# When each failed deployment recovered: the latest resolution of its incidents once all are
+# resolved; with no incident (a rollback), the next production deployment of its service.
+# When each failed deployment recovered: the latest resolution of its incidents once all are
+# resolved; with no incident (a rollback), the next production deployment of its service.
+# Correlated subqueries, not lateral joins: only those reach the indexes of tables under
+# row-level security (integrations.derivation, ranged).
+_NEXT_PRODUCTION = f"""(SELECT x.{{column}} FROM {DEPLOYMENTS} x
+     WHERE x.organization_id = %(org)s AND x.service_id = p.service_id AND {live_production_sql("x")}
+       AND (x.finished_at, x.id) > (p.finished_at, p.id)
+     ORDER BY x.finished_at, x.id LIMIT 1)"""
+RECOVERIES = f"""
+SELECT p.id,
+       CASE WHEN p.has_incident THEN (
+                SELECT CASE WHEN count(*) = count(i.resolved_at) THEN max(i.resolved_at) END FROM {INCIDENTS} i
+                 WHERE i.organization_id = %(org)s AND i.attributed_deployment_id = p.id)
+            ELSE {_NEXT_PRODUCTION.replace("{column}", "finished_at")} END AS recovered_at,
+       CASE WHEN NOT p.has_incident THEN {_NEXT_PRODUCTION.replace("{column}", "id")} END AS next_id
+  FROM production p
+ WHERE p.failed
+"""
+
+# Each change counted at its first production deployment; hours null when undated.
+CHANGES = f"""
+SELECT c.id, c.sha, c.committed_at, c.authored_at, p.id AS deployment_id, p.service_id, p.day, p.finished_at,
+       extract(epoch FROM p.finished_at - coalesce(c.committed_at, c.authored_at)) {HOURS} AS hours
+  FROM production p
+  JOIN {COMMITS} c ON c.first_production_deployment_id = p.id
+ WHERE c.organization_id = %(org)s
+   -- A constant list for the planner, so only these services' commits are read (a join clause
+   -- never reaches an index of a table under row-level security; see integrations.derivation).
+   AND c.service_id = ANY(ARRAY(SELECT DISTINCT service_id FROM production))
+"""
+
+
+def production_cte(where: str, *, materialized: bool = True, recoveries: bool = True) -> str:
+    """``production`` (and ``recoveries``) CTEs, without the WITH, for deployments matching
+    `where`. A drill-down page reads `production` once, unmaterialized, so its LIMIT reaches the index."""
+    base = PRODUCTION_DEPLOYMENTS.replace("{where}", where)
+    keyword = "MATERIALIZED " if materialized else ""
+    sql = (f"production AS {keyword}(SELECT b.*, (b.rolled_back OR b.rolled_back_by IS NOT NULL OR b.has_incident)"
+           f" AS failed FROM ({base}) b)")
+    return f"{sql},\nrecoveries AS MATERIALIZED ({RECOVERIES})" if recoveries else sql
+
+
+def daily_facts_sql(where: str) -> str:
+    """One row per (service_id, day): the columns of analytics.DoraDay."""
+    return f"""
+WITH {production_cte(where)},
+changes AS ({CHANGES}),
+per_day AS (
+    SELECT service_id, day, count(*) AS deployments, count(*) FILTER (WHERE failed) AS failed,
+           count(*) FILTER (WHERE rework) AS rework
+      FROM production GROUP BY service_id, day
+),
+lead AS (
+    SELECT service_id, day, array_agg(hours ORDER BY hours) AS hours
+      FROM changes WHERE hours >= 0 GROUP BY service_id, day
+),
+recovery AS (
+    SELECT p.service_id, p.day,
+           array_agg(extract(epoch FROM r.recovered_at - p.finished_at) {HOURS} ORDER BY r.recovered_at - p.finished_at)
+               FILTER (WHERE r.recovered_at >= p.finished_at) AS hours,
+           count(*) FILTER (WHERE r.recovered_at IS NULL) AS open
+      FROM recoveries r JOIN production p ON p.id = r.id GROUP BY p.service_id, p.day
+)
+SELECT d.service_id, d.day, d.deployments, d.failed, d.rework, coalesce(r.open, 0) AS open_failures,
+       coalesce(l.hours, '{{}}'::float8[]) AS lead_time_hours, coalesce(r.hours, '{{}}'::float8[]) AS recovery_hours
+  FROM per_day d
+  LEFT JOIN lead l USING (service_id, day)
+  LEFT JOIN recovery r USING (service_id, day)
+"""
+
+
+def base_params(*, org_id: int, tz: str) -> dict:
+    return {**DELIVERY_PARAMS, "org": org_id, "tz": tz}
+
+
+# Production deployments of a query's window and scope (parameters from window_params).
+WINDOW_SCOPE = ("d.finished_at >= %(start)s AND d.finished_at < %(end)s"
+                " AND (%(all_services)s OR d.service_id = ANY(%(services)s))")
+
+
+def window_params(query: MetricQuery) -> dict:
+    services = query.service_ids()
+    return {**base_params(org_id=require_org_id(), tz=query.tz.key), "start": query.start, "end": query.end,
+            "window_from": query.window_from, "window_to": query.window_to,
+            "all_services": services is None, "services": services or []}
+
+
+def report_sql(*, facts: str, period: str) -> str:
+    """Aggregate daily facts (a SQL query with columns of DoraDay) over the window's days,
+    grouped by `period` (an expression of the day `g`). Days without facts count as days
+    without deployments; weeks and months are cut to the days of the window and period."""
+    return f"""
+WITH facts AS MATERIALIZED ({facts}),
+days AS (
+    SELECT g::date AS day, ({period})::date AS period
+      FROM generate_series(%(window_from)s::date, %(window_to)s::date, interval '1 day') g
+),
+daily AS (
+    SELECT days.day, days.period, coalesce(sum(f.deployments), 0) AS deployments,
+           coalesce(sum(f.failed), 0) AS failed, coalesce(sum(f.rework), 0) AS rework,
+           coalesce(sum(f.open_failures), 0) AS open_failures
+      FROM days LEFT JOIN facts f ON f.day = days.day GROUP BY days.day, days.period
+),
+weeks AS (
+    SELECT period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
+     GROUP BY period, date_trunc('week', day)
+),
+months AS (
+    SELECT period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
+     GROUP BY period, date_trunc('month', day)
+),
+totals AS (
+    SELECT period, count(*) AS days, sum(deployments) AS deployments,
+           count(*) FILTER (WHERE deployments > 0) AS deployment_days,
+           sum(failed) AS failed, sum(rework) AS rework, sum(open_failures) AS open_failures
+      FROM daily GROUP BY period
+),
+weekly AS (SELECT period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM weeks GROUP BY period),
+monthly AS (SELECT period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM months GROUP BY period),
+lead AS (
+    SELECT days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY h) AS p90, count(*) AS changes
+      FROM facts f JOIN days ON days.day = f.day CROSS JOIN LATERAL unnest(f.lead_time_hours) h
+     GROUP BY days.period
+),
+recovery AS (
+    SELECT days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median, count(*) AS recovered
+      FROM facts f JOIN days ON days.day = f.day CROSS JOIN LATERAL unnest(f.recovery_hours) h
+     GROUP BY days.period
+)
+SELECT t.period, t.days, t.deployments, t.deployment_days, w.median AS weekly_median, m.median AS monthly_median,
+       l.median AS lead_median, l.p90 AS lead_p90, coalesce(l.changes, 0) AS changes,
+       t.failed, t.rework, t.open_failures, r.median AS recovery_median, coalesce(r.recovered, 0) AS recovered
+  FROM totals t
+  LEFT JOIN weekly w USING (period) LEFT JOIN monthly m USING (period)
+  LEFT JOIN lead l USING (period) LEFT JOIN recovery r USING (period)
+ ORDER BY t.period
+"""

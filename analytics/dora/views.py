@@ -1,0 +1,127 @@
+"""The DORA pages: the organization's dashboard, a value stream's dashboard, the drill-down
+behind every number and a service's page (with its timeline, lead times and incidents). Every
+number comes from analytics.dora.selectors and analytics.dora.records, the functions the metrics
+API answers with."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from analytics.dora import figures
+from analytics.dora.records import DoraRecordPages
+from analytics.dora.selectors import (
+    TIMELINE_LIMIT,
+    dora_report,
+    service_deployment_timeline,
+    service_get,
+    service_incident_list,
+    service_lead_time_histogram,
+)
+from analytics.dora.tiles import METRIC_KEYS, METRICS, tiles
+from analytics.page_filters import SCOPES, Filters, filter_context, filters_from_request
+from analytics.selectors import value_stream_get
+from vsm.tenancy.pages import OrgView, paginate
+
+RECORDS_PAGE_SIZE = 50
+INCIDENTS_PAGE_SIZE = 20
+
+
+def dora_context(request, filters: Filters) -> dict:
+    """The numbers, their trend and the charts for the window and scope the filters name; each
+    tile and each period of the series carries the link to its drill-down."""
+    if filters.query is None:
+        return {}
+    records_url = reverse("analytics:dora_records", kwargs={"org_slug": request.organization.slug})
+    report = dora_report(query=filters.query)
+    series = report.get("series") or []
+    window_tiles = tiles(report, dora_report(query=filters.previous()))
+    for tile in window_tiles:
+        tile["drill"] = f"{records_url}?{filters.params(metric=tile['metric'].key)}"
+    return {
+        "report": report, "tiles": window_tiles,
+        "has_data": bool(report["deployment_frequency"].get("deployments")),
+        "series_charts": [(metric, figures.series_figure(series, metric)) for metric in METRICS],
+        "correlation_chart": figures.correlation_figure(series),
+        "periods": [{**period, "entry": entry, "drill": f"{records_url}?{filters.params(**period)}&metric="}
+                    for period, entry in zip(filters.periods(series), series, strict=True)],
+    }
+
+
+def _render_dashboard(request, template: str, filters: Filters, *, scopes: tuple[str, ...] = SCOPES,
+                      value_stream=None):
+    """A dashboard page. htmx asks for the same page when a filter changes and swaps its main part."""
+    context = {**filter_context(filters, scopes=scopes, value_stream=value_stream), **dora_context(request, filters),
+               "value_stream": value_stream}
+    return render(request, template, context, status=400 if filters.errors else 200)
+
+
+class DashboardView(OrgView):
+    """The organization's DORA dashboard, narrowed by the filters to value streams, services or
+    teams."""
+
+    def get(self, request):
+        filters = filters_from_request(request)
+        return _render_dashboard(request, "analytics/dashboard.html", filters)
+
+
+class ValueStreamDashboardView(OrgView):
+    """One value stream's dashboard: the organization's, pinned to the stream, with its services."""
+
+    def get(self, request, value_stream_slug: str):
+        stream = value_stream_get(slug=value_stream_slug)
+        if stream is None:
+            raise Http404("No such value stream.")
+        filters = filters_from_request(request, fixed={"value_stream": stream.slug})
+        return _render_dashboard(request, "analytics/value_stream.html", filters, value_stream=stream,
+                                 scopes=("service", "team"))
+
+
+class RecordsView(OrgView):
+    """The rows behind one number (?metric=), each with why it counted, in pages; the CSV
+    download is the metrics API's."""
+
+    def get(self, request):
+        metric = request.GET.get("metric", "")
+        filters = filters_from_request(request, series=False)
+        if metric not in METRIC_KEYS:
+            filters.errors = {"metric": [f"Choose one of: {', '.join(METRIC_KEYS)}."], **filters.errors}
+        context = {**filter_context(filters), "metric": next((m for m in METRICS if m.key == metric), None)}
+        if filters.errors:
+            return render(request, "analytics/records.html", context, status=400)
+        page = paginate(request, DoraRecordPages(filters.query, metric), RECORDS_PAGE_SIZE)["page_obj"]
+        columns = [key for key in (page.object_list[0] if page.object_list else {}) if key not in ("why", "counted")]
+        api = reverse("analytics-api:dora_records", kwargs={"org_slug": self.org.slug})
+        dashboard = reverse("analytics:dashboard", kwargs={"org_slug": self.org.slug})
+        context.update(
+            page_obj=page, columns=columns,
+            table=[{"cells": [(c, row.get(c)) for c in columns], "why": row.get("why"), "counted": row.get("counted")}
+                   for row in page.object_list],
+            metric_links=[(m, f"?{filters.params(metric=m.key)}") for m in METRICS],
+            dashboard_url=f"{dashboard}?{filters.params(window='custom')}",
+            # The API's CSV is one page of records: the one shown here.
+            csv_url=f"{api}?" + filters.params(metric=metric, format="csv", page=str(page.number),
+                                               page_size=str(RECORDS_PAGE_SIZE)))
+        return render(request, "analytics/records.html", context)
+
+
+class ServiceAnalyticsView(OrgView):
+    def get(self, request, service_slug: str):
+        service = service_get(key=service_slug)
+        if service is None:
+            raise Http404("No such service.")
+        filters = filters_from_request(request, fixed={"service": service.slug})
+        context = {"service": service, **filter_context(filters, scopes=()), **dora_context(request, filters)}
+        if filters.query is None:
+            return render(request, "analytics/service.html", context, status=400)
+        start, end = filters.query.start, filters.query.end
+        timeline = service_deployment_timeline(service=service, start=start, end=end)
+        buckets = service_lead_time_histogram(service=service, start=start, end=end)
+        context.update(
+            timeline_chart=figures.timeline_figure(timeline), timeline_count=len(timeline),
+            timeline_capped=len(timeline) >= TIMELINE_LIMIT,
+            lead_time_chart=figures.lead_time_figure(buckets), buckets=buckets,
+            **paginate(request, service_incident_list(service=service, start=start, end=end),
+                       INCIDENTS_PAGE_SIZE))
+        return render(request, "analytics/service.html", context)

@@ -1,0 +1,9 @@
+"""The names of this app's choice sets in the API schema (collected by vsm.api.apps): one name
+each, since several models have a `kind` or a `status`."""
+
+ENUM_NAMES = {
+    "BookingKindEnum": "environments.models.BookingKind",
+    "BookingStatusEnum": "environments.models.Booking.Status",
+    "EnvironmentStatusEnum": "environments.models.Environment.Status",
+    "OutageKindEnum": "environments.models.Outage.Kind",
+}

@@ -10,8 +10,8 @@ from tests.environments.factories import (
     BookingFactory,
     DeploymentApprovalRequestFactory,
     EnvironmentFactory,
-    hours_from_now,
     ProvisioningRequestFactory,
+    hours_from_now,
 )
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.gates.factories import AutomatedCriterionFactory, CriterionFactory, GateFactory

@@ -78,12 +78,14 @@ def figure_html(figure: go.Figure, *, label: str, height: int = 300) -> SafeStri
     no plotly.js: the page loads both once with ``{% plotly_js %}``.
 
     ``label`` describes the chart for screen readers (the wrapper gets ``role="figure"`` and
-    ``aria-label``; not "img", since plotly puts buttons inside it); pages still show the numbers in text or a table next to it. The fragment
-    also works when htmx swaps it into a page that has already loaded plotly.js.
+    ``aria-label``; not "img", since plotly puts buttons inside it); pages still show the numbers
+    in text or a table next to it. The fragment also works when htmx swaps it into a page that
+    has already loaded plotly.js.
     """
     figure.update_layout(template=_TEMPLATE, height=height, margin={"l": 8, "r": 16, "t": 16, "b": 8})
     return format_html(
-        '<div class="chart" role="figure" aria-label="{}"><div class="plotly-graph-div" style="height: {}px; width: 100%"'
+        '<div class="chart" role="figure" aria-label="{}">'
+        '<div class="plotly-graph-div" style="height: {}px; width: 100%"'
         ' data-plotly="{}" data-plotly-config="{}"></div></div>',
         label, height, pio.to_json(figure, validate=False), _CONFIG_JSON)
 

@@ -24,8 +24,10 @@ WIDE = {"width": 1440, "height": 900}
 WIDTH = """() => {
   const view = window.innerWidth, out = el => el.getBoundingClientRect().right > view + 1;
   const culprits = [...document.body.querySelectorAll("*")]
-    .filter(el => out(el) && ![...el.children].some(out) && el.closest(".table-wrap, .gantt, .timeline, .tabs") === null)
-    .slice(0, 4).map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} "${el.textContent.trim().slice(0, 30)}"`);
+    .filter(el => out(el) && ![...el.children].some(out)
+                  && el.closest(".table-wrap, .gantt, .timeline, .tabs") === null)
+    .slice(0, 4)
+    .map(el => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} "${el.textContent.trim().slice(0, 30)}"`);
   return {doc: document.documentElement.scrollWidth, view, culprits};
 }"""
 

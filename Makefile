@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CLI := clients/sluice-cli
 PORT ?= 8000
+# What the browser tests inject into pages (axe-core), from npm at install time only.
+BROWSER_TOOLS := tests/browser_tools
+BROWSER_TOOLS_STAMP := $(BROWSER_TOOLS)/node_modules/.installed
 
 .PHONY: demo demo-reset test fuzz lint install worker beat clean
 
@@ -22,13 +25,17 @@ $(STAMP): pyproject.toml $(CLI)/pyproject.toml
 
 install: $(STAMP)
 
+$(BROWSER_TOOLS_STAMP): $(BROWSER_TOOLS)/package.json $(BROWSER_TOOLS)/package-lock.json
+	npm ci --prefix $(BROWSER_TOOLS) --no-audit --no-fund --loglevel=error
+	touch $(BROWSER_TOOLS_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python manage.py demo --addrport 127.0.0.1:$(PORT)
 
 demo-reset: $(STAMP)
 	$(BIN)/python manage.py demo --reset --addrport 127.0.0.1:$(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_TOOLS_STAMP)
 	DJANGO_SETTINGS_MODULE=vsm.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 # The API fuzz test (tests/api/test_fuzz.py: no 5xx, every answer as the schema declares) with

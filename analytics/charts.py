@@ -43,7 +43,7 @@ PLOTLY_JS = "vendor/plotly.min.js"
 COLORS = {
     "brand": "#1f5fae",
     "brand_soft": "#9dbde6",
-    "ok": "#1a7f4b",
+    "ok": "#146c3f",
     "warn": "#a05a00",
     "bad": "#b42318",
     "muted": "#5f6b7a",
@@ -60,8 +60,11 @@ _TEMPLATE = go.layout.Template(layout=go.Layout(
     paper_bgcolor="rgba(0,0,0,0)",
     plot_bgcolor="rgba(0,0,0,0)",
     colorway=[COLORS["brand"], COLORS["ok"], COLORS["warn"], COLORS["bad"], COLORS["muted"]],
-    xaxis={"gridcolor": COLORS["line"], "linecolor": COLORS["line"], "zeroline": False},
-    yaxis={"gridcolor": COLORS["line"], "linecolor": COLORS["line"], "zeroline": False, "rangemode": "tozero"},
+    # automargin: the margins grow to fit the tick labels (a stage named "Waiting for QA" on a
+    # category axis), so no label is cut at the chart's edge.
+    xaxis={"gridcolor": COLORS["line"], "linecolor": COLORS["line"], "zeroline": False, "automargin": True},
+    yaxis={"gridcolor": COLORS["line"], "linecolor": COLORS["line"], "zeroline": False, "rangemode": "tozero",
+           "automargin": True},
     hoverlabel={"font": {"size": 12}},
     legend={"orientation": "h", "y": -0.2},
 ))
@@ -74,13 +77,15 @@ def figure_html(figure: go.Figure, *, label: str, height: int = 300) -> SafeStri
     drawn by static/js/charts.js. No inline script (the Content-Security-Policy runs none) and
     no plotly.js: the page loads both once with ``{% plotly_js %}``.
 
-    ``label`` describes the chart for screen readers (the wrapper gets ``role="img"`` and
-    ``aria-label``); pages still show the numbers in text or a table next to it. The fragment
-    also works when htmx swaps it into a page that has already loaded plotly.js.
+    ``label`` describes the chart for screen readers (the wrapper gets ``role="figure"`` and
+    ``aria-label``; not "img", since plotly puts buttons inside it); pages still show the numbers
+    in text or a table next to it. The fragment also works when htmx swaps it into a page that
+    has already loaded plotly.js.
     """
-    figure.update_layout(template=_TEMPLATE, height=height, margin={"l": 48, "r": 16, "t": 16, "b": 40})
+    figure.update_layout(template=_TEMPLATE, height=height, margin={"l": 8, "r": 16, "t": 16, "b": 8})
     return format_html(
-        '<div class="chart" role="img" aria-label="{}"><div class="plotly-graph-div" style="height: {}px; width: 100%"'
+        '<div class="chart" role="figure" aria-label="{}">'
+        '<div class="plotly-graph-div" style="height: {}px; width: 100%"'
         ' data-plotly="{}" data-plotly-config="{}"></div></div>',
         label, height, pio.to_json(figure, validate=False), _CONFIG_JSON)
 

@@ -345,14 +345,26 @@ class CalendarView(ReleasePage):
                             for p in r.phases.all() if p.planned_start < end and p.planned_end > start]}
                 for r in page.object_list]
         freezes = selectors.freeze_occurrences(start=start, end=end, value_stream=stream, everywhere=stream is None)
+        freezes = _in_lanes([{"occurrence": o, **_placed(o.start, o.end, start, end)} for o in freezes])
         step = relativedelta(months=3 if view == "quarter" else 1)
         return render(request, "releases/calendar.html", {
             "form": form, "view": view, "views": CalendarForm.VIEWS, "day": day, "start": start,
             "last": end - timedelta(seconds=1), "columns": columns, "rows": rows, "page_obj": page,
-            "freezes": [{"occurrence": o, **_placed(o.start, o.end, start, end)} for o in freezes],
+            "freezes": freezes, "freeze_lanes": 1 + max((f["lane"] for f in freezes), default=0),
             "previous_day": start.date() - step, "next_day": start.date() + step,
             "feed_url": request.build_absolute_uri(feed_path(org=self.org)),
         }, status=200 if valid else 400)
+
+
+def _in_lanes(bars: list[dict]) -> list[dict]:
+    """Each bar with the first `lane` free at its start, so freezes that overlap in time sit one
+    above the other instead of printing their names over each other."""
+    lane_ends: list[float] = []
+    for bar in sorted(bars, key=lambda b: b["left"]):
+        lane = next((n for n, right in enumerate(lane_ends) if right <= bar["left"]), len(lane_ends))
+        lane_ends[lane:lane + 1] = [bar["left"] + bar["width"]]
+        bar["lane"] = lane
+    return bars
 
 
 def feed_path(*, org) -> str:

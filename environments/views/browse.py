@@ -53,8 +53,9 @@ def _window(view: str, day: date, zone) -> tuple[datetime, datetime, list[tuple[
         first = day.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1)
     else:
-        first = day - timedelta(days=day.weekday())
-        last = first + timedelta(days=7)
+        # Seven days from the day asked for (today unless chosen): what is booked next is in view,
+        # even on a Sunday, when the calendar week would be nearly over.
+        first, last = day, day + timedelta(days=7)
     days = [first + timedelta(days=n) for n in range((last - first).days)]
     labels = [(d.strftime("%a %d") if view == "week" else d.strftime("%d"), d == today) for d in days]
     return datetime.combine(first, time.min, tzinfo=zone), datetime.combine(last, time.min, tzinfo=zone), labels

@@ -38,6 +38,39 @@
     if (event.target.closest("[data-swap-refusals]") && [400, 403, 409].includes(event.detail.xhr.status)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
+    } else if (event.detail.xhr.status === 403) {
+      // Elsewhere a refusal (templates/partials/refusal.html, naming the role needed) is shown
+      // as one line after the control that asked, instead of being dropped silently.
+      var asker = event.detail.requestConfig.elt;
+      var place = asker.closest("form") || asker;
+      var said = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html").body.textContent.trim();
+      var line = place.nextElementSibling;
+      if (!line || !line.matches(".refusal")) {
+        line = document.createElement("p");
+        line.className = "refusal";
+        line.setAttribute("role", "alert");
+        place.insertAdjacentElement("afterend", line);
+      }
+      line.textContent = said;
+    }
+  });
+
+  // data-menu-toggle on a button: opens and closes the element it aria-controls (the main menu on
+  // narrow screens); Escape closes it again and gives the focus back to the button.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-menu-toggle]");
+    if (toggle) {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      document.getElementById(toggle.getAttribute("aria-controls")).classList.toggle("open", open);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var toggle = document.querySelector("[data-menu-toggle][aria-expanded='true']");
+    if (event.key === "Escape" && toggle) {
+      toggle.setAttribute("aria-expanded", "false");
+      document.getElementById(toggle.getAttribute("aria-controls")).classList.remove("open");
+      toggle.focus();
     }
   });
 })();

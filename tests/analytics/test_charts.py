@@ -28,7 +28,7 @@ def _figure() -> go.Figure:
 def test_figure_html_is_a_fragment_without_the_library():
     html = charts.figure_html(_figure(), label="Deployments per week")
 
-    assert html.startswith('<div class="chart" role="img" aria-label="Deployments per week">')
+    assert html.startswith('<div class="chart" role="figure" aria-label="Deployments per week">')
     # Drawn by static/js/charts.js from the figure's JSON: no inline script (the CSP runs none).
     assert 'data-plotly="' in html and "&quot;y&quot;:[3,5]" in html
     assert "<html" not in html and "<script" not in html

@@ -130,7 +130,7 @@ def test_the_calendar_places_bookings_in_the_viewers_zone(berlin, env, client_a,
     assert response.status_code == 200
     assert "Load test" in body and "Pending one" in body and "Patching" in body
     if view == "day":  # 09:00 UTC is 10:00 or 11:00 in Berlin: 10/24 or 11/24 of the day
-        assert re.search(r'calendar-booking" style="left: (41\.667|45\.833)0?%', body), body
+        assert re.search(r'calendar-booking" href="[^"]+" style="left: (41\.667|45\.833)0?%', body), body
 
 
 def test_calendar_queries_do_not_grow_with_bookings(org_a, client_a, django_assert_max_num_queries):

@@ -4,12 +4,13 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, _unicode_ci_compare
 
 from vsm.accounts.models import User
+from vsm.forms import NonFieldErrorsConcern
 from vsm.tenancy.models import TIME_ZONE_CHOICES
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailAuthenticationForm(NonFieldErrorsConcern, AuthenticationForm):
     """The email travels in a field named `username`: django-axes reads that name to count
     failed attempts per person."""
 
@@ -17,6 +18,8 @@ class EmailAuthenticationForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "That email and password do not match an account. Check both, or reset your password.",
     }
+
+    non_field_errors_concern = ("username", "password")
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)

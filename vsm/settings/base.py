@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vsm.tenancy.context_processors.organization",
             ],
+            # `membership|may:"app:page"` in every template: controls follow the pages' own rules.
+            "builtins": ["vsm.tenancy.templatetags.offers"],
         },
     },
 ]

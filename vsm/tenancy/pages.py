@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import QuerySet
@@ -20,10 +19,12 @@ from vsm.api.filters import filtered
 from vsm.errors import DomainError, InvalidInput, StatementTimedOut
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import request_context, statement_timed_out
-from vsm.tenancy.roles import Perm
+from vsm.tenancy.roles import Perm, Role, roles_with
 from vsm.tenancy.selectors import membership_get, organization_get
 
 logger = logging.getLogger(__name__)
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class OrgPageMixin(LoginRequiredMixin):
@@ -46,9 +47,9 @@ class OrgPageMixin(LoginRequiredMixin):
             request.organization = org
             request.membership = membership
             request.actor = Actor(role=membership.role, user=request.user)
-            needed = self.write_permission if request.method not in ("GET", "HEAD", "OPTIONS") else None
-            if not membership.has(self.permission) or (needed and not membership.has(needed)):
-                raise PermissionDenied("Your role does not allow this.")
+            missing = self.missing_permission(membership, request.method)
+            if missing is not None:
+                return refusal(request, missing, membership)
             # Times are shown, and form input is read, in the viewer's zone (else the organization's).
             with timezone.override(request.user.tzinfo or org.tzinfo):
                 try:
@@ -63,6 +64,14 @@ class OrgPageMixin(LoginRequiredMixin):
                     response = render(request, "statement_timeout.html", {"message": StatementTimedOut().message},
                                       status=StatementTimedOut.status)
             return response
+
+    @classmethod
+    def missing_permission(cls, membership, method: str) -> Perm | None:
+        """What `membership` lacks to send `method` to this page (None: nothing). The one rule
+        for both the refusal above and the templates' choice of controls (`|may`, roles tags)."""
+        needed = [cls.permission] + ([cls.write_permission] if cls.write_permission and method not in SAFE_METHODS
+                                     else [])
+        return next((perm for perm in needed if not membership.has(perm)), None)
 
     @property
     def org(self):
@@ -81,6 +90,20 @@ class OrgPageMixin(LoginRequiredMixin):
 
 class OrgView(OrgPageMixin, View):
     pass
+
+
+def refusal_reason(perm: Perm, membership) -> str:
+    """Who may do what `membership` may not, in one sentence (the 403 page, the htmx line and a
+    control shown disabled all say it the same way)."""
+    return (f"To {perm.value.replace('_', ' ')} you need one of these roles: {', '.join(roles_with(perm))}. "
+            f"Your role here is {Role(membership.role).label}.")
+
+
+def refusal(request, perm: Perm, membership):
+    """403 naming the roles that may do it: the page in the site's layout, or for htmx the line
+    the requesting control shows beside itself (static/js/sluice.js)."""
+    template = "partials/refusal.html" if getattr(request, "htmx", False) else "403.html"
+    return render(request, template, {"reason": refusal_reason(perm, membership)}, status=403)
 
 
 def domain_error_to_form(form, error: DomainError) -> None:

@@ -55,3 +55,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 
 def role_has(role: str | None, perm: Perm) -> bool:
     return role is not None and perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def roles_with(perm: Perm) -> list[str]:
+    """The names of the roles that may do `perm`, for a refusal that says whom to ask."""
+    return [str(role.label) for role in Role if perm in ROLE_PERMISSIONS[role]]

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from analytics.dora import figures
-from analytics.dora.records import DoraRecordPages
+from analytics.dora.records import DoraRecordPages, counted_parse
 from analytics.dora.selectors import (
     TIMELINE_LIMIT,
     dora_report,
@@ -22,6 +22,7 @@ from analytics.dora.selectors import (
 from analytics.dora.tiles import METRIC_KEYS, METRICS, tiles
 from analytics.page_filters import SCOPES, Filters, filter_context, filters_from_request
 from analytics.selectors import value_stream_get
+from vsm.errors import InvalidInput
 from vsm.tenancy.pages import OrgView, paginate
 
 RECORDS_PAGE_SIZE = 50
@@ -78,6 +79,17 @@ class ValueStreamDashboardView(OrgView):
                                  scopes=("service", "team"))
 
 
+# How a drill-down row of each metric reads: (what counting means, its badge class), (what not
+# counting means). A failure must look like one, not like a green "counted".
+COUNTED_BADGES = {
+    "deployment_frequency": (("counted", "ok"), ("not counted", "")),
+    "change_lead_time": (("counted", "ok"), ("dropped", "")),
+    "change_failure_rate": (("failed", "bad"), ("not failed", "")),
+    "failed_deployment_recovery_time": (("recovered", "ok"), ("not timed", "")),
+    "deployment_rework_rate": (("rework", "warn"), ("not rework", "")),
+}
+
+
 class RecordsView(OrgView):
     """The rows behind one number (?metric=), each with why it counted, in pages; the CSV
     download is the metrics API's."""
@@ -90,14 +102,25 @@ class RecordsView(OrgView):
         context = {**filter_context(filters), "metric": next((m for m in METRICS if m.key == metric), None)}
         if filters.errors:
             return render(request, "analytics/records.html", context, status=400)
-        page = paginate(request, DoraRecordPages(filters.query, metric), RECORDS_PAGE_SIZE)["page_obj"]
+        try:
+            counted = counted_parse(request.GET)
+        except InvalidInput as error:
+            filters.errors = error.fields
+            return render(request, "analytics/records.html", context, status=400)
+        page = paginate(request, DoraRecordPages(filters.query, metric, counted), RECORDS_PAGE_SIZE)["page_obj"]
         columns = [key for key in (page.object_list[0] if page.object_list else {}) if key not in ("why", "counted")]
+        (yes, yes_class), (no, _) = COUNTED_BADGES[metric]
         api = reverse("analytics-api:dora_records", kwargs={"org_slug": self.org.slug})
         dashboard = reverse("analytics:dashboard", kwargs={"org_slug": self.org.slug})
         context.update(
             page_obj=page, columns=columns,
             table=[{"cells": [(c, row.get(c)) for c in columns], "why": row.get("why"), "counted": row.get("counted")}
                    for row in page.object_list],
+            badges={"yes": yes, "yes_class": yes_class, "no": no},
+            counted_links=[(label, value == counted, f"?{filters.params(metric=metric, **extra)}")
+                           for label, value, extra in (("All", None, {}), (f"{yes.capitalize()} only", True,
+                                                       {"counted": "true"}),
+                                                       (f"{no.capitalize()} only", False, {"counted": "false"}))],
             metric_links=[(m, f"?{filters.params(metric=m.key)}") for m in METRICS],
             dashboard_url=f"{dashboard}?{filters.params(window='custom')}",
             # The API's CSV is one page of records: the one shown here.

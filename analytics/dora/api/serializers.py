@@ -30,6 +30,8 @@ DoraQuerySerializer._declared_fields["from"] = serializers.DateField(
 
 class DoraRecordsQuerySerializer(DoraQuerySerializer):
     metric = serializers.ChoiceField(choices=METRICS)
+    counted = serializers.BooleanField(required=False, help_text="true: only the rows that count (for the change "
+                                       "failure rate, the failures); false: only those that do not")
 
 
 def _level() -> serializers.ChoiceField:

@@ -12,7 +12,7 @@ from analytics.dora.api.serializers import (
     DoraRecordsQuerySerializer,
     DoraReportSerializer,
 )
-from analytics.dora.records import DoraRecordPages
+from analytics.dora.records import DoraRecordPages, counted_parse
 from analytics.dora.selectors import dora_report
 from analytics.query import MetricQuery, metric_query_parse, query_param
 from integrations.models import Deployment
@@ -62,7 +62,8 @@ class DoraRecordsView(_DoraView):
                                                                       400: BAD_INPUT},
                    examples=[RECORDS_EXAMPLE], description="Add `format=csv` (or `Accept: text/csv`) for CSV.")
     def get(self, request):
-        pages = DoraRecordPages(self.metric_query(), query_param(request.query_params, "metric") or "")
+        params = request.query_params
+        pages = DoraRecordPages(self.metric_query(), query_param(params, "metric") or "", counted_parse(params))
         paginator = Pagination()
         rows = paginator.paginate_queryset(pages, request, view=self)
         return paginator.get_paginated_response(rows)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from django.db import connection
 
-from analytics.dora.sql import CHANGES, INCIDENTS, WINDOW_SCOPE, production_cte, window_params
+from analytics.dora.sql import CHANGES, INCIDENTS, SERVICES, WINDOW_SCOPE, production_cte, window_params
 from analytics.query import MetricQuery, query_param
-from vsm.catalog.models import Service
 from vsm.errors import InvalidInput
 
 METRICS = ("deployment_frequency", "change_lead_time", "change_failure_rate", "failed_deployment_recovery_time",
            "deployment_rework_rate")
-SERVICES = Service._meta.db_table
 ATTRIBUTED_BY = {"caused_by_deployment": "named by the incident", "caused_by_commit": "by its commit",
                  "caused_by_version": "by its version", "time_window": "by time window"}
 

@@ -7,13 +7,16 @@ from rest_framework.response import Response
 
 from analytics.api.csv_export import CsvExportMixin
 from analytics.dora.api.serializers import (
+    DoraBreakdownQuerySerializer,
+    DoraBreakdownSerializer,
     DoraQuerySerializer,
     DoraRecordPageSerializer,
     DoraRecordsQuerySerializer,
     DoraReportSerializer,
 )
+from analytics.dora.breakdown import by_parse
 from analytics.dora.records import DoraRecordPages, counted_parse
-from analytics.dora.selectors import dora_report
+from analytics.dora.selectors import dora_breakdown, dora_report
 from analytics.query import MetricQuery, metric_query_parse, query_param
 from integrations.models import Deployment
 from vsm.api.base import OrgAPIView
@@ -53,6 +56,20 @@ class DoraReportView(_DoraView):
                    examples=[REPORT_EXAMPLE], description="Add `format=csv` (or `Accept: text/csv`) for CSV.")
     def get(self, request):
         return Response(dora_report(query=self.metric_query()))
+
+
+class DoraBreakdownView(_DoraView):
+    """The five DORA metrics per service, team or value stream (`by`) of the window and scope,
+    each group's blocks exactly as metrics/dora/ gives them for that group alone."""
+
+    @extend_schema(parameters=[DoraBreakdownQuerySerializer],
+                   responses={200: DoraBreakdownSerializer, 400: BAD_INPUT},
+                   description="Add `format=csv` (or `Accept: text/csv`) for one CSV row per group.")
+    def get(self, request):
+        by = by_parse(request.query_params)
+        query = self.metric_query()
+        return Response({"by": by, "from": query.window_from.isoformat(), "to": query.window_to.isoformat(),
+                         "results": dora_breakdown(query=query, by=by)})
 
 
 class DoraRecordsView(_DoraView):

@@ -14,13 +14,17 @@ BROWSER_TOOLS_STAMP := $(BROWSER_TOOLS)/node_modules/.installed
 
 .PHONY: demo demo-reset test fuzz lint install worker beat clean
 
-$(STAMP): pyproject.toml $(CLI)/pyproject.toml
+$(STAMP): pyproject.toml $(CLI)/pyproject.toml assets/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,demo]'
 	# The client after the server: upgrading a venv from before the split uninstalls the old
 	# server's `sluice` script, which must not take the client's with it.
 	$(BIN)/pip install --quiet -e ./$(CLI)
+	# plotly's basic bundle for the charts (analytics/charts.py); without npm the pages load the
+	# full copy inside the Python package instead.
+	if command -v npm >/dev/null; then npm ci --prefix assets --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: charts will load plotly's full bundle"; fi
 	touch $(STAMP)
 
 install: $(STAMP)

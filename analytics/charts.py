@@ -14,13 +14,16 @@ How a page uses it::
     ...
     {{ deploys_chart }}
 
-plotly.js (about 4.8 MB, 1.4 MB compressed) is the copy the installed plotly package ships. The
-finder below publishes it as the static file ``vendor/plotly.min.js``, so it goes through the
-same pipeline as our own static files: ``collectstatic`` copies, content-hashes and compresses it
-(gzip and brotli) and whitenoise serves the hashed name with a year-long immutable cache header.
-Browsers download it once per plotly upgrade, and only on pages that load it with
-``{% plotly_js %}``. There is no copy in the repository to fall out of step with the Python
-package that writes the figures.
+plotly.js is plotly's "basic" bundle (bar, scatter and pie: every trace our charts draw; 1.2 MB
+where the full one is 4.8 MB, so a cold page parses a quarter of it), installed from npm by
+``make install`` into assets/node_modules at the version of the plotly.js inside the Python plotly
+package (tests/analytics/test_charts.py keeps the two in step). Without it (an install that
+skipped npm) the full copy inside the Python package serves instead: the same charts, slower to
+load. The finder below publishes the one found as the static file ``vendor/plotly.min.js``, so it
+goes through the same pipeline as our own static files: ``collectstatic`` copies, content-hashes
+and compresses it (gzip and brotli) and whitenoise serves the hashed name with a year-long
+immutable cache header. Browsers download it once per upgrade, and only on pages that load it
+with ``{% plotly_js %}``. No copy lives in the repository.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
+from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 from django.templatetags.static import static
@@ -38,6 +42,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 PLOTLY_JS = "vendor/plotly.min.js"
+BASIC_BUNDLE = Path(settings.BASE_DIR) / "assets" / "node_modules" / "plotly.js-basic-dist-min" / "plotly-basic.min.js"
+FULL_BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def plotly_bundle() -> Path:
+    """The plotly.js file the pages load: the basic bundle when installed, else the full one."""
+    return BASIC_BUNDLE if BASIC_BUNDLE.is_file() else FULL_BUNDLE
 
 # The stylesheet's palette (static/css/sluice.css), so charts and badges speak the same colours.
 COLORS = {
@@ -95,17 +106,27 @@ def plotly_js_url() -> str:
     return static(PLOTLY_JS)
 
 
+class _BundleStorage(FileSystemStorage):
+    """The bundle's folder, where the bundle answers to the published name whatever its own."""
+
+    def __init__(self, source: Path, name: str):
+        super().__init__(location=str(source.parent))
+        self.source, self.published = source, name
+
+    def path(self, name):
+        return str(self.source) if name == self.published else super().path(name)
+
+
 class PlotlyJsFinder(BaseFinder):
-    """Publishes the installed plotly package's own plotly.min.js as the static file
-    ``vendor/plotly.min.js`` (listed in STATICFILES_FINDERS), for ``collectstatic``, for
-    whitenoise and for ``runserver``."""
+    """Publishes plotly_bundle() as the static file ``vendor/plotly.min.js`` (listed in
+    STATICFILES_FINDERS), for ``collectstatic``, for whitenoise and for ``runserver``."""
 
     folder, name = PLOTLY_JS.rsplit("/", 1)
-    source = Path(plotly.__file__).parent / "package_data" / name
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.storage = FileSystemStorage(location=str(self.source.parent))
+        self.source = plotly_bundle()
+        self.storage = _BundleStorage(self.source, self.name)
         self.storage.prefix = self.folder  # collectstatic and whitenoise put listed files under it
 
     def check(self, **kwargs):

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from django.db import connection
 
-from analytics.dora.sql import CHANGES, INCIDENTS, WINDOW_SCOPE, production_cte, window_params
-from analytics.query import MetricQuery
-from vsm.catalog.models import Service
+from analytics.dora.sql import CHANGES, INCIDENTS, SERVICES, WINDOW_SCOPE, production_cte, window_params
+from analytics.query import MetricQuery, query_param
 from vsm.errors import InvalidInput
 
 METRICS = ("deployment_frequency", "change_lead_time", "change_failure_rate", "failed_deployment_recovery_time",
            "deployment_rework_rate")
-SERVICES = Service._meta.db_table
 ATTRIBUTED_BY = {"caused_by_deployment": "named by the incident", "caused_by_commit": "by its commit",
                  "caused_by_version": "by its version", "time_window": "by time window"}
 
@@ -22,48 +20,56 @@ _INCIDENTS = f"""(SELECT coalesce(json_agg(json_build_object('number', i.number,
 _DEPLOYMENT_COLUMNS = ("p.id AS deployment_id, s.slug AS service, p.finished_at, p.version, p.commit_sha, p.kind, "
                        "p.status, p.rework, p.failed, p.rolled_back, p.rolled_back_by")
 
-# metric: (extra CTEs, select list, from, filter, order)
+# metric: (extra CTEs, select list, from, whether a row counts, order). "Counts" is the
+# metric's own rule for the row (a failure for the change failure rate, rework for the rework
+# rate, a recovery that can be timed, a lead time that can be measured): one SQL expression,
+# selected as `counted` and used by the `counted` filter, so both always agree.
 _QUERIES = {
     "deployment_frequency": ("", _DEPLOYMENT_COLUMNS, "production p", "true", "p.finished_at DESC, p.id DESC"),
-    "deployment_rework_rate": ("", _DEPLOYMENT_COLUMNS, "production p", "true", "p.finished_at DESC, p.id DESC"),
-    "change_failure_rate": ("", f"{_DEPLOYMENT_COLUMNS}, {_INCIDENTS}", "production p", "true",
+    "deployment_rework_rate": ("", _DEPLOYMENT_COLUMNS, "production p", "p.rework", "p.finished_at DESC, p.id DESC"),
+    "change_failure_rate": ("", f"{_DEPLOYMENT_COLUMNS}, {_INCIDENTS}", "production p", "p.failed",
                             "p.finished_at DESC, p.id DESC"),
     "failed_deployment_recovery_time": (
         "", f"{_DEPLOYMENT_COLUMNS}, r.recovered_at, r.next_id, "
             "extract(epoch FROM r.recovered_at - p.finished_at) / 3600.0 AS hours, " + _INCIDENTS,
-        "production p JOIN recoveries r ON r.id = p.id", "true", "p.finished_at DESC, p.id DESC"),
+        "production p JOIN recoveries r ON r.id = p.id", "coalesce(r.recovered_at >= p.finished_at, false)",
+        "p.finished_at DESC, p.id DESC"),
     "change_lead_time": (
         f", changes AS ({CHANGES})",
         "ch.id AS commit_id, ch.sha, s.slug AS service, ch.committed_at, ch.authored_at, ch.deployment_id, "
         "ch.finished_at, ch.hours",
-        "changes ch", "true", "ch.finished_at DESC, ch.id DESC"),
+        "changes ch", "coalesce(ch.hours >= 0, false)", "ch.finished_at DESC, ch.id DESC"),
 }
 
 
-def _sql(query: MetricQuery, metric: str, *, select: str, tail: str) -> tuple[str, dict]:
-    ctes, _columns, source, condition, _order = _QUERIES[metric]
+def _sql(query: MetricQuery, metric: str, *, select: str, tail: str, counted: bool | None) -> tuple[str, dict]:
+    ctes, _columns, source, counts, _order = _QUERIES[metric]
     alias = "ch" if metric == "change_lead_time" else "p"
     recoveries = metric == "failed_deployment_recovery_time"
     production = production_cte(WINDOW_SCOPE, materialized=recoveries, recoveries=recoveries)
+    condition = "true" if counted is None else counts if counted else f"NOT ({counts})"
     sql = (f"WITH {production}{ctes} SELECT {select} FROM {source}"
            f" JOIN {SERVICES} s ON s.id = {alias}.service_id WHERE {condition} {tail}")
     return sql, window_params(query)
 
 
-def dora_records_count(*, query: MetricQuery, metric: str) -> int:
-    sql, params = _sql(query, metric, select="count(*)", tail="")
+def dora_records_count(*, query: MetricQuery, metric: str, counted: bool | None = None) -> int:
+    sql, params = _sql(query, metric, select="count(*)", tail="", counted=counted)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
 
-def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int | None = None) -> list[dict]:
+def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int | None = None,
+                 counted: bool | None = None) -> list[dict]:
     """The deployments (or, for change_lead_time, the changes) behind `metric` in the query's
-    window and scope, newest first, each with ``counted`` and ``why``."""
+    window and scope, newest first, each with ``counted`` and ``why``; only those that count
+    (or only those that do not) when `counted` says so."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric}")
-    _ctes, columns, _source, _condition, order = _QUERIES[metric]
-    sql, params = _sql(query, metric, select=columns, tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s")
+    _ctes, columns, _source, counts, order = _QUERIES[metric]
+    sql, params = _sql(query, metric, select=f"{columns}, ({counts}) AS counted",
+                       tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", counted=counted)
     with connection.cursor() as cursor:
         cursor.execute(sql, {**params, "limit": limit, "offset": offset})
         names = [column.name for column in cursor.description]
@@ -72,21 +78,33 @@ def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int
     return [{**_public(row), **explain(row)} for row in rows]
 
 
+def counted_parse(params) -> bool | None:
+    """counted: true (only the rows that count: the failures of the change failure rate, ...),
+    false (only those that do not) or absent (all)."""
+    value = query_param(params, "counted")
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise InvalidInput.field("counted", "counted must be true or false.")
+    return value == "true"
+
+
 class DoraRecordPages:
     """dora_records as something a Paginator (the pages' or the API's) pages through: one count
     query and one LIMIT/OFFSET query per page, whatever the size."""
 
-    def __init__(self, query: MetricQuery, metric: str):
+    def __init__(self, query: MetricQuery, metric: str, counted: bool | None = None):
         if metric not in METRICS:
             raise InvalidInput.field("metric", f"metric must be one of {', '.join(METRICS)}.")
-        self.query, self.metric = query, metric
+        self.query, self.metric, self.counted = query, metric, counted
 
     def count(self) -> int:
-        return dora_records_count(query=self.query, metric=self.metric)
+        return dora_records_count(query=self.query, metric=self.metric, counted=self.counted)
 
     def __getitem__(self, page: slice) -> list[dict]:
         start = page.start or 0
-        return dora_records(query=self.query, metric=self.metric, offset=start, limit=page.stop - start)
+        return dora_records(query=self.query, metric=self.metric, offset=start, limit=page.stop - start,
+                            counted=self.counted)
 
 
 def _public(row: dict) -> dict:
@@ -106,19 +124,17 @@ def _failure_reasons(row: dict) -> list[str]:
 
 
 def _frequency(row: dict) -> dict:
-    return {"counted": True, "why": f"production deployment ({row['status'].replace('_', ' ')})"}
+    return {"why": f"production deployment ({row['status'].replace('_', ' ')})"}
 
 
 def _failure(row: dict) -> dict:
     reasons = _failure_reasons(row)
-    return {"counted": bool(row["failed"]),
-            "why": f"failed: {'; '.join(reasons)}" if row["failed"] else "not failed: no rollback, no incident",
+    return {"why": f"failed: {'; '.join(reasons)}" if row["failed"] else "not failed: no rollback, no incident",
             "incidents": [i["number"] for i in row["incidents"]]}
 
 
 def _rework(row: dict) -> dict:
-    return {"counted": bool(row["rework"]),
-            "why": f"rework: a {row['kind']}" if row["rework"] else f"not rework: a {row['kind']} deployment"}
+    return {"why": f"rework: a {row['kind']}" if row["rework"] else f"not rework: a {row['kind']} deployment"}
 
 
 def _recovery(row: dict) -> dict:
@@ -128,21 +144,22 @@ def _recovery(row: dict) -> dict:
         pending = [i["number"] for i in incidents if not i["resolved_at"]]
         why = (f"open: incident {', '.join(pending)} unresolved" if incidents
                else "open: no later production deployment yet")
-        return {"counted": False, "why": f"{failed}; {why}"}
+        return {"why": f"{failed}; {why}"}
     if row["hours"] < 0:
-        return {"counted": False, "why": f"{failed}; dropped: recovered before the deployment finished"}
+        return {"why": f"{failed}; dropped: recovered before the deployment finished"}
     how = (f"last incident resolved ({', '.join(i['number'] for i in incidents)})" if incidents
            else f"next production deployment {row['next_id']}")
-    return {"counted": True, "why": f"{failed}; recovered by {how}"}
+    return {"why": f"{failed}; recovered by {how}"}
 
 
 def _lead(row: dict) -> dict:
     if row["hours"] is None:
-        return {"counted": False, "why": "dropped: the commit has no commit or author time"}
+        return {"why": "dropped: the commit has no commit or author time"}
     if row["hours"] < 0:
-        return {"counted": False, "why": "dropped: committed after the deployment finished (negative span)"}
-    return {"counted": True, "why": f"first reached production with deployment {row['deployment_id']}"}
+        return {"why": "dropped: committed after the deployment finished (negative span)"}
+    return {"why": f"first reached production with deployment {row['deployment_id']}"}
 
 
+# Why each row counted (or did not); whether it did is the SQL's `counted`.
 _EXPLAIN = {"deployment_frequency": _frequency, "change_failure_rate": _failure, "deployment_rework_rate": _rework,
             "failed_deployment_recovery_time": _recovery, "change_lead_time": _lead}

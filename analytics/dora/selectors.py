@@ -16,12 +16,12 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.db.models.functions import Coalesce
 
 from analytics.dora.services import rollups_ready
-from analytics.dora.sql import WINDOW_SCOPE, daily_facts_sql, report_sql, window_params
+from analytics.dora.sql import GROUP_COLUMNS, WINDOW_SCOPE, daily_facts_sql, report_sql, window_params
 from analytics.models import DoraDay
 from analytics.query import MetricQuery
 from integrations.models import Commit, Deployment, Incident
 from integrations.normalized import DeploymentKind, DeploymentStatus
-from vsm.catalog.models import Service
+from vsm.catalog.models import Service, Team, ValueStream
 from vsm.tenancy.context import require_org_id
 from vsm.tenancy.tasks import enqueue
 
@@ -112,40 +112,75 @@ def _facts(query: MetricQuery, *, use_rollups: bool) -> str:
     return daily_facts_sql(WINDOW_SCOPE)
 
 
-def _aggregate(facts: str, params: dict, *, period: str, prelude: str = "") -> list[dict]:
+def _aggregate(facts: str, params: dict, *, period: str, prelude: str = "", by: str | None = None) -> list[dict]:
     with connection.cursor() as cursor:
-        cursor.execute(prelude + report_sql(facts=facts, period=period), params)
+        cursor.execute(prelude + report_sql(facts=facts, period=period, by=by), params)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def dora_report(*, query: MetricQuery, use_rollups: bool | None = None) -> dict:
-    """The API response of GET metrics/dora/ (docs/analytics.md). `use_rollups` forces a path
-    (tests compare both); by default rollups are used when complete for the time zone."""
+def _facts_and_params(query: MetricQuery, use_rollups: bool | None) -> tuple[str, dict]:
+    """The daily facts to aggregate: the rollups when complete for the time zone (`use_rollups`
+    forces a path: tests compare both), else computed, with a rebuild of the rollups enqueued."""
     if use_rollups is None:
         use_rollups = rollups_ready(time_zone=query.tz.key)
         if not use_rollups:
             from analytics.dora import tasks  # here, not at the top: the tasks module imports the services
             enqueue(tasks.dora_rollups_rebuild_task, org_id=require_org_id())
-    facts, params = _facts(query, use_rollups=use_rollups), window_params(query)
-    # SET LOCAL needs a transaction; a read needs no savepoint (two round trips) of its own.
+    return _facts(query, use_rollups=use_rollups), window_params(query)
+
+
+# SET LOCAL needs a transaction; a read needs no savepoint (two round trips) of its own. JIT
+# off: compiling these plans costs more than running them (their estimates for generate_series
+# and unnest look large to the planner: tens of milliseconds per call). Sent with the first
+# statement: one round trip fewer on every dashboard.
+_PRELUDE = f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off; "
+_WHOLE_WINDOW = "%(window_from)s::date"
+
+
+def _window(query: MetricQuery) -> dict:
+    return {"from": query.window_from.isoformat(), "to": query.window_to.isoformat(), "days": query.days,
+            "time_zone": query.tz.key}
+
+
+def dora_report(*, query: MetricQuery, use_rollups: bool | None = None) -> dict:
+    """The API response of GET metrics/dora/ (docs/analytics.md)."""
+    facts, params = _facts_and_params(query, use_rollups)
     with transaction.atomic(savepoint=False):
-        # JIT off: compiling these plans costs more than running them (their estimates for
-        # generate_series and unnest look large to the planner: tens of milliseconds per call).
-        # Sent with the first statement: one round trip fewer on every dashboard.
-        prelude = f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off; "
-        overall = _aggregate(facts, params, period="%(window_from)s::date", prelude=prelude)[0]
+        overall = _aggregate(facts, params, period=_WHOLE_WINDOW, prelude=_PRELUDE)[0]
         series = []
         if query.interval:
             rows = _aggregate(facts, params, period=f"date_trunc('{query.interval}', g)")
             series = [{"period_start": row["period"].isoformat(), "days": row["days"], **_blocks(row)}
                       for row in rows]
-    return {
-        "window": {"from": query.window_from.isoformat(), "to": query.window_to.isoformat(), "days": query.days,
-                   "time_zone": query.tz.key},
-        **_blocks(overall),
-        "series": series,
-    }
+    return {"window": _window(query), **_blocks(overall), "series": series}
+
+
+def _empty_row(days: int) -> dict:
+    """What report_sql gives a group without a production deployment in the window."""
+    return {"days": days, "deployments": 0, "deployment_days": 0, "weekly_median": 0.0, "monthly_median": 0.0,
+            "lead_median": None, "lead_p90": None, "changes": 0, "failed": 0, "rework": 0, "open_failures": 0,
+            "recovery_median": None, "recovered": 0}
+
+
+BREAKDOWN_MODELS = {"service": Service, "team": Team, "value_stream": ValueStream}
+
+
+def dora_breakdown(*, query: MetricQuery, by: str, use_rollups: bool | None = None) -> list[dict]:
+    """The five metrics per service, team or value stream (`by`) of the query's scope, each
+    exactly what dora_report gives for the scope narrowed to that group, computed for all
+    groups in one statement. Every group with a service in the scope is listed, with or without
+    deployments, by name."""
+    facts, params = _facts_and_params(query, use_rollups)
+    with transaction.atomic(savepoint=False):
+        rows = {row["grp"]: row for row in _aggregate(facts, {**params, "whole": False}, period=_WHOLE_WINDOW,
+                                                      prelude=_PRELUDE, by=by)}
+    services = query.service_ids()
+    in_scope = Service.objects.all() if services is None else Service.objects.filter(pk__in=services)
+    groups = BREAKDOWN_MODELS[by].objects.filter(pk__in=in_scope.values(GROUP_COLUMNS[by])).order_by("name", "pk")
+    empty = _empty_row(query.days)
+    return [{"key": group.slug, "name": group.name, **_blocks(rows.get(group.pk, empty))}
+            for group in groups.only("pk", "slug", "name")]
 
 
 def service_get(*, key: str) -> Service | None:

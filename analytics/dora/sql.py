@@ -11,9 +11,11 @@ from __future__ import annotations
 from analytics.query import MetricQuery
 from integrations.delivery_rules import DELIVERY_PARAMS, live_production_sql
 from integrations.models import Commit, Deployment, Incident
+from vsm.catalog.models import Service
 from vsm.tenancy.context import require_org_id
 
 COMMITS, DEPLOYMENTS, INCIDENTS = (model._meta.db_table for model in (Commit, Deployment, Incident))
+SERVICES = Service._meta.db_table
 HOURS = "/ 3600.0"
 
 # Production deployments (reached production, dated by finished_at) with their local day,
@@ -118,57 +120,74 @@ def window_params(query: MetricQuery) -> dict:
     services = query.service_ids()
     return {**base_params(org_id=require_org_id(), tz=query.tz.key), "start": query.start, "end": query.end,
             "window_from": query.window_from, "window_to": query.window_to,
-            "all_services": services is None, "services": services or []}
+            "all_services": services is None, "services": services or [], "whole": True}
 
 
-def report_sql(*, facts: str, period: str) -> str:
+# What a breakdown groups by: the column of the service that names the group.
+GROUP_COLUMNS = {"service": "id", "team": "team_id", "value_stream": "value_stream_id"}
+
+
+def report_sql(*, facts: str, period: str, by: str | None = None) -> str:
     """Aggregate daily facts (a SQL query with columns of DoraDay) over the window's days,
-    grouped by `period` (an expression of the day `g`). Days without facts count as days
-    without deployments; weeks and months are cut to the days of the window and period."""
+    grouped by `period` (an expression of the day `g`) and, with `by` (a key of GROUP_COLUMNS),
+    by the group of each fact's service: every group in one pass, each with exactly the numbers
+    the report filtered to that group gives. Days without facts count as days without
+    deployments; weeks and months are cut to the days of the window and period. Rows carry
+    `grp` (the group's id; 0 without `by`). Services outside every group (no team, say) are
+    left out."""
+    if by is None:
+        grouped = f"SELECT f.*, 0 AS grp FROM ({facts}) f"
+    else:
+        grouped = (f"SELECT f.*, s.{GROUP_COLUMNS[by]} AS grp FROM ({facts}) f"
+                   f" JOIN {SERVICES} s ON s.id = f.service_id AND s.{GROUP_COLUMNS[by]} IS NOT NULL")
     return f"""
-WITH facts AS MATERIALIZED ({facts}),
+WITH facts AS MATERIALIZED ({grouped}),
+groups AS (SELECT DISTINCT grp FROM facts UNION SELECT 0 WHERE %(whole)s),
 days AS (
     SELECT g::date AS day, ({period})::date AS period
       FROM generate_series(%(window_from)s::date, %(window_to)s::date, interval '1 day') g
 ),
 daily AS (
-    SELECT days.day, days.period, coalesce(sum(f.deployments), 0) AS deployments,
+    SELECT groups.grp, days.day, days.period, coalesce(sum(f.deployments), 0) AS deployments,
            coalesce(sum(f.failed), 0) AS failed, coalesce(sum(f.rework), 0) AS rework,
            coalesce(sum(f.open_failures), 0) AS open_failures
-      FROM days LEFT JOIN facts f ON f.day = days.day GROUP BY days.day, days.period
+      FROM groups CROSS JOIN days LEFT JOIN facts f ON f.grp = groups.grp AND f.day = days.day
+     GROUP BY groups.grp, days.day, days.period
 ),
 weeks AS (
-    SELECT period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
-     GROUP BY period, date_trunc('week', day)
+    SELECT grp, period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
+     GROUP BY grp, period, date_trunc('week', day)
 ),
 months AS (
-    SELECT period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
-     GROUP BY period, date_trunc('month', day)
+    SELECT grp, period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
+     GROUP BY grp, period, date_trunc('month', day)
 ),
 totals AS (
-    SELECT period, count(*) AS days, sum(deployments) AS deployments,
+    SELECT grp, period, count(*) AS days, sum(deployments) AS deployments,
            count(*) FILTER (WHERE deployments > 0) AS deployment_days,
            sum(failed) AS failed, sum(rework) AS rework, sum(open_failures) AS open_failures
-      FROM daily GROUP BY period
+      FROM daily GROUP BY grp, period
 ),
-weekly AS (SELECT period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM weeks GROUP BY period),
-monthly AS (SELECT period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM months GROUP BY period),
+weekly AS (SELECT grp, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM weeks
+            GROUP BY grp, period),
+monthly AS (SELECT grp, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM months
+             GROUP BY grp, period),
 lead AS (
-    SELECT days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median,
+    SELECT f.grp, days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY h) AS p90, count(*) AS changes
       FROM facts f JOIN days ON days.day = f.day CROSS JOIN LATERAL unnest(f.lead_time_hours) h
-     GROUP BY days.period
+     GROUP BY f.grp, days.period
 ),
 recovery AS (
-    SELECT days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median, count(*) AS recovered
+    SELECT f.grp, days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median, count(*) AS recovered
       FROM facts f JOIN days ON days.day = f.day CROSS JOIN LATERAL unnest(f.recovery_hours) h
-     GROUP BY days.period
+     GROUP BY f.grp, days.period
 )
-SELECT t.period, t.days, t.deployments, t.deployment_days, w.median AS weekly_median, m.median AS monthly_median,
-       l.median AS lead_median, l.p90 AS lead_p90, coalesce(l.changes, 0) AS changes,
+SELECT t.grp, t.period, t.days, t.deployments, t.deployment_days, w.median AS weekly_median,
+       m.median AS monthly_median, l.median AS lead_median, l.p90 AS lead_p90, coalesce(l.changes, 0) AS changes,
        t.failed, t.rework, t.open_failures, r.median AS recovery_median, coalesce(r.recovered, 0) AS recovered
   FROM totals t
-  LEFT JOIN weekly w USING (period) LEFT JOIN monthly m USING (period)
-  LEFT JOIN lead l USING (period) LEFT JOIN recovery r USING (period)
- ORDER BY t.period
+  LEFT JOIN weekly w USING (grp, period) LEFT JOIN monthly m USING (grp, period)
+  LEFT JOIN lead l USING (grp, period) LEFT JOIN recovery r USING (grp, period)
+ ORDER BY t.grp, t.period
 """

@@ -10,9 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from analytics.dora import figures
-from analytics.dora.records import DoraRecordPages
+from analytics.dora.breakdown import DEFAULT_SORT, by_parse, sort_parse, table
+from analytics.dora.records import DoraRecordPages, counted_parse
 from analytics.dora.selectors import (
     TIMELINE_LIMIT,
+    dora_breakdown,
     dora_report,
     service_deployment_timeline,
     service_get,
@@ -22,6 +24,7 @@ from analytics.dora.selectors import (
 from analytics.dora.tiles import METRIC_KEYS, METRICS, tiles
 from analytics.page_filters import SCOPES, Filters, filter_context, filters_from_request
 from analytics.selectors import value_stream_get
+from vsm.errors import InvalidInput
 from vsm.tenancy.pages import OrgView, paginate
 
 RECORDS_PAGE_SIZE = 50
@@ -78,6 +81,17 @@ class ValueStreamDashboardView(OrgView):
                                  scopes=("service", "team"))
 
 
+# How a drill-down row of each metric reads: (what counting means, its badge class), (what not
+# counting means). A failure must look like one, not like a green "counted".
+COUNTED_BADGES = {
+    "deployment_frequency": (("counted", "ok"), ("not counted", "")),
+    "change_lead_time": (("counted", "ok"), ("dropped", "")),
+    "change_failure_rate": (("failed", "bad"), ("not failed", "")),
+    "failed_deployment_recovery_time": (("recovered", "ok"), ("not timed", "")),
+    "deployment_rework_rate": (("rework", "warn"), ("not rework", "")),
+}
+
+
 class RecordsView(OrgView):
     """The rows behind one number (?metric=), each with why it counted, in pages; the CSV
     download is the metrics API's."""
@@ -90,20 +104,84 @@ class RecordsView(OrgView):
         context = {**filter_context(filters), "metric": next((m for m in METRICS if m.key == metric), None)}
         if filters.errors:
             return render(request, "analytics/records.html", context, status=400)
-        page = paginate(request, DoraRecordPages(filters.query, metric), RECORDS_PAGE_SIZE)["page_obj"]
+        try:
+            counted = counted_parse(request.GET)
+        except InvalidInput as error:
+            filters.errors = error.fields
+            return render(request, "analytics/records.html", context, status=400)
+        page = paginate(request, DoraRecordPages(filters.query, metric, counted), RECORDS_PAGE_SIZE)["page_obj"]
         columns = [key for key in (page.object_list[0] if page.object_list else {}) if key not in ("why", "counted")]
+        (yes, yes_class), (no, _) = COUNTED_BADGES[metric]
         api = reverse("analytics-api:dora_records", kwargs={"org_slug": self.org.slug})
         dashboard = reverse("analytics:dashboard", kwargs={"org_slug": self.org.slug})
         context.update(
             page_obj=page, columns=columns,
             table=[{"cells": [(c, row.get(c)) for c in columns], "why": row.get("why"), "counted": row.get("counted")}
                    for row in page.object_list],
+            badges={"yes": yes, "yes_class": yes_class, "no": no},
+            counted_links=[(label, value == counted, f"?{filters.params(metric=metric, **extra)}")
+                           for label, value, extra in (("All", None, {}), (f"{yes.capitalize()} only", True,
+                                                       {"counted": "true"}),
+                                                       (f"{no.capitalize()} only", False, {"counted": "false"}))],
             metric_links=[(m, f"?{filters.params(metric=m.key)}") for m in METRICS],
             dashboard_url=f"{dashboard}?{filters.params(window='custom')}",
             # The API's CSV is one page of records: the one shown here.
             csv_url=f"{api}?" + filters.params(metric=metric, format="csv", page=str(page.number),
                                                page_size=str(RECORDS_PAGE_SIZE)))
         return render(request, "analytics/records.html", context)
+
+
+BY_LABELS = {"service": "Service", "team": "Team", "value_stream": "Value stream"}
+
+
+def _group_url(org_slug: str, by: str, key: str, filters: Filters) -> str:
+    """A group's own page, same window: a service's page, a value stream's dashboard, the
+    organization's dashboard narrowed to a team."""
+    if by == "team":
+        return f"{reverse('analytics:dashboard', kwargs={'org_slug': org_slug})}?" \
+               f"{filters.params(window='custom', team=key)}"
+    name, kwarg = ("analytics:service", "service_slug") if by == "service" else ("analytics:value_stream",
+                                                                                 "value_stream_slug")
+    return f"{reverse(name, kwargs={'org_slug': org_slug, kwarg: key})}?{filters.params(window='custom')}"
+
+
+class BreakdownView(OrgView):
+    """The five metrics per service, team or value stream (?by=), ranked worst first by the
+    chosen metric (?sort=, ?dir=), each with its trend and links to the group's page and to the
+    records behind each number."""
+
+    def get(self, request):
+        filters = filters_from_request(request, series=False)
+        try:
+            by = by_parse(request.GET, default="service")
+            sort, direction = sort_parse(request.GET)
+        except InvalidInput as error:
+            filters.errors = {**filters.errors, **error.fields}
+            by, (sort, direction) = "service", (DEFAULT_SORT, "worst")
+        context = {**filter_context(filters), "by": by, "by_label": BY_LABELS[by], "direction": direction,
+                   "keep": [("by", by), ("sort", sort), ("dir", direction)]}
+        if filters.errors:
+            return render(request, "analytics/breakdown.html", context, status=400)
+        query, slug = filters.query, self.org.slug
+        rows = table(dora_breakdown(query=query, by=by), dora_breakdown(query=filters.previous(), by=by),
+                     sort=sort, direction=direction)
+        records = reverse("analytics:dora_records", kwargs={"org_slug": slug})
+        for row in rows:
+            row["url"] = _group_url(slug, by, row["key"], filters)
+            for cell in row["cells"]:
+                key = cell["metric"].key
+                # The change failure rate opens on the failures themselves.
+                failures = {"counted": "true"} if key == "change_failure_rate" else {}
+                cell["drill"] = f"{records}?{filters.params(metric=key, **{by: row['key']}, **failures)}"
+        base = filters.params(window="custom", by=by)
+        # A column sorts worst first; the sorted column's link turns it around.
+        headers = [{"metric": m, "sorted": m.key == sort,
+                    "link": f"?{base}&sort={m.key}&dir={'best' if m.key == sort and direction == 'worst' else 'worst'}"}
+                   for m in METRICS]
+        context.update(rows=rows, headers=headers,
+                       by_links=[(label, value == by, f"?{filters.params(window='custom', by=value)}")
+                                 for value, label in BY_LABELS.items()])
+        return render(request, "analytics/breakdown.html", context)
 
 
 class ServiceAnalyticsView(OrgView):

@@ -4,11 +4,14 @@ analytics.flow.selectors and analytics.flow.records, the functions the metrics A
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import plotly.graph_objects as go
 from django.shortcuts import render
 from django.urls import reverse
 
 from analytics import charts
+from analytics.flow.forecast import forecast_report, forecast_scope_parse, history_days_parse
 from analytics.flow.query import FlowQuery, flow_types_parse
 from analytics.flow.records import METRICS, flow_records
 from analytics.flow.scope import FLOW_TYPES
@@ -80,6 +83,59 @@ def flow_charts(report: dict) -> dict:
     return result
 
 
+def forecast_charts(report: dict) -> dict:
+    """The runs finished per day with the three percentile dates marked, and the history's
+    items done per day."""
+    result = {"runs": None, "history": None}
+    if report["distribution"]:
+        days = report["distribution"]
+        figure = go.Figure(go.Bar(x=[d["date"] for d in days], y=[d["runs"] for d in days], marker_color=C["brand"]))
+        for row in report["percentiles"]:
+            if row["date"] is not None:
+                # The line and its label apart: plotly cannot place a line's own label on a date axis.
+                figure.add_vline(x=row["date"].isoformat(), line_dash="dot", line_color=C["bad"])
+                figure.add_annotation(x=row["date"].isoformat(), y=1, yref="paper", yanchor="bottom",
+                                      text=f"{row['percent']} %", showarrow=False)
+        figure.update_layout(showlegend=False, yaxis_title="runs done that day")
+        result["runs"] = charts.figure_html(figure, label="Runs of the forecast finished on each day, with the "
+                                                          "50, 85 and 95 % dates marked", height=280)
+    if report["history"]["items"]:
+        days = report["history"]["per_day"]
+        result["history"] = _bar([d["date"] for d in days], [d["items"] for d in days], axis="items done",
+                                 label="Items done on each day of the history", height=220)
+    return result
+
+
+HISTORY_CHOICES = (30, 90, 180)
+# The flow page's parameters that say which items a forecast counts (the window does not).
+FORECAST_SCOPE = ("value_stream", "service", "team", "flow_type")
+
+
+class ForecastView(OrgView):
+    """When will it be done: the forecast of a release's open items (?release=) or of the flow
+    scope's (the flow page's filters), with the history it used and its assumptions."""
+
+    def get(self, request):
+        try:
+            scope = forecast_scope_parse(params=request.GET, org=self.org)
+            history_days = history_days_parse(request.GET)
+        except InvalidInput as error:
+            return render(request, "analytics/forecast.html", {"errors": error.fields}, status=400)
+        report = forecast_report(scope, history_days=history_days)
+        flow_params = request.GET.copy()
+        flow_params.pop("release", None)
+        flow_params.pop("history_days", None)
+        history_links = []
+        for days in HISTORY_CHOICES:
+            params = request.GET.copy()
+            params["history_days"] = str(days)
+            history_links.append((days, f"?{params.urlencode()}"))
+        return render(request, "analytics/forecast.html", {
+            "report": report, "charts": forecast_charts(report), "history_links": history_links,
+            "flow_url": f"{reverse('analytics:flow', kwargs={'org_slug': self.org.slug})}?{flow_params.urlencode()}",
+            "api_url": f"/api/v1/orgs/{self.org.slug}/metrics/flow/forecast/?{request.GET.urlencode()}"})
+
+
 class FlowView(OrgView):
     """Flow metrics of the organization, narrowed by the filters."""
 
@@ -89,7 +145,10 @@ class FlowView(OrgView):
         if query is not None:
             report = flow_report(query=query)
             records = reverse("analytics:flow_records", kwargs={"org_slug": self.org.slug})
-            context.update(report=report, charts=flow_charts(report),
+            forecast = reverse("analytics:flow_forecast", kwargs={"org_slug": self.org.slug})
+            scope = urlencode([(name, value) for name, values in request.GET.lists() if name in FORECAST_SCOPE
+                               for value in values])
+            context.update(report=report, charts=flow_charts(report), forecast_url=f"{forecast}?{scope}",
                            has_data=bool(report["velocity"]["items"] or report["load"]["average"]),
                            drill={metric: f"{records}?{_params(filters, flow_types, metric=metric)}"
                                   for metric in METRICS})

@@ -23,6 +23,20 @@
     }
   });
 
+  // data-copy="text" on a button: put the text on the clipboard (a full commit SHA shown short)
+  // and say so on the button for a moment.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) {
+      return;
+    }
+    navigator.clipboard.writeText(button.dataset.copy).then(function () {
+      var label = button.textContent;
+      button.textContent = "copied";
+      window.setTimeout(function () { button.textContent = label; }, 1500);
+    });
+  });
+
   // data-custom-window on a date field of a filter form: picking a date makes the window custom.
   // Captured, so the form's own change listener (htmx) sends the form with the new window.
   document.addEventListener("change", function (event) {

@@ -81,6 +81,22 @@ def test_records_add_up_to_the_number(api_a, deployments, metric, count, counted
     assert all(row["why"] for row in body["results"])
 
 
+@pytest.mark.parametrize(("metric", "counted", "not_counted"), [
+    ("change_failure_rate", 3, 3), ("deployment_rework_rate", 2, 4), ("failed_deployment_recovery_time", 2, 1),
+    ("change_lead_time", 5, 1), ("deployment_frequency", 6, 0),
+])
+def test_records_filtered_to_what_counts_or_not(api_a, deployments, metric, counted, not_counted):
+    for value, expected in (("true", counted), ("false", not_counted)):
+        body = api_a.get(url("records/"), {**WINDOW, "metric": metric, "counted": value}).json()
+        assert body["count"] == expected == len(body["results"])
+        assert {row["counted"] for row in body["results"]} <= {value == "true"}
+
+
+def test_records_counted_must_be_true_or_false(api_a, deployments):
+    response = api_a.get(url("records/"), {**WINDOW, "metric": "change_failure_rate", "counted": "maybe"})
+    assert response.status_code == 400 and "counted" in response.json()["error"]["fields"]
+
+
 def test_records_say_why(api_a, deployments):
     rows = api_a.get(url("records/"), {**WINDOW, "metric": "change_failure_rate"}).json()["results"]
     why = {row["deployment_id"]: row["why"] for row in rows}

@@ -1,6 +1,6 @@
 """analytics.charts: figures become HTML fragments without plotly.js; plotly.js comes from our
-static files (the installed plotly package's copy), hashed, compressed and cached for good in
-production, and only pages that ask for it load it."""
+static files (plotly's basic bundle from npm, else the Python package's full copy), hashed,
+compressed and cached for good in production, and only pages that ask for it load it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,31 @@ from django.test import Client, override_settings
 
 from analytics import charts
 
-PACKAGE_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PACKAGE_JS = charts.BASIC_BUNDLE
+HEADER = re.compile(rb"\* plotly\.js (\(basic - minified\) )?v(\d+\.\d+\.\d+)")
+
+
+def test_the_basic_bundle_is_installed_at_the_python_packages_version():
+    """make install puts it there; a plotly upgrade without assets/package.json following it
+    would draw figures written for one plotly.js with another."""
+    basic = HEADER.search(charts.BASIC_BUNDLE.read_bytes()[:400])
+    full = HEADER.search((Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()[:400])
+    assert basic and basic.group(1), "assets/node_modules lacks plotly's basic bundle: run make install"
+    assert basic.group(2) == full.group(2)
+    assert charts.plotly_bundle() == charts.BASIC_BUNDLE
+
+
+def test_every_trace_the_charts_draw_is_in_the_basic_bundle():
+    # The basic bundle holds bar, scatter and pie; a chart of another type would draw nothing.
+    used = set()
+    for path in Path(charts.__file__).parent.rglob("*.py"):
+        used |= set(re.findall(r"go\.([A-Z]\w*)\(", path.read_text()))
+    assert used - {"Figure", "Layout"} == {"Bar", "Scatter", "Pie"}
+
+
+def test_without_the_basic_bundle_the_full_copy_serves(monkeypatch):
+    monkeypatch.setattr(charts, "BASIC_BUNDLE", Path("/nonexistent/plotly-basic.min.js"))
+    assert charts.PlotlyJsFinder().find(charts.PLOTLY_JS) == str(charts.FULL_BUNDLE)
 
 
 def _figure() -> go.Figure:
@@ -59,7 +83,7 @@ def test_plotly_js_tag_loads_the_library_from_our_static_files():
 
 
 @pytest.mark.parametrize("find_all", [False, True])
-def test_the_finder_publishes_the_packages_own_copy(find_all):
+def test_the_finder_publishes_the_basic_bundle(find_all):
     found = finders.find(charts.PLOTLY_JS, find_all=find_all)
 
     assert (found[0] if find_all else found) == str(PACKAGE_JS)

@@ -273,6 +273,29 @@ def test_drill_down_lists_the_apis_records_with_why(client_a, history, metric):
     assert "page=1&page_size=50" in response.context["csv_url"]  # the rows shown, not the API's default page
 
 
+@pytest.mark.django_db
+def test_drill_down_shows_failures_as_failures_and_filters_them(client_a, history):
+    response = client_a.get(f"{RECORDS}?metric=change_failure_rate&window=30&counted=true")
+    html = response.content.decode()
+    rows = response.context["table"]
+    assert response.status_code == 200 and rows and all(row["counted"] for row in rows)
+    assert html.count('<span class="badge bad">failed</span>') == len(rows) and ">counted<" not in html
+    links = {label: current for label, current, _ in response.context["counted_links"]}
+    assert links == {"All": False, "Failed only": True, "Not failed only": False}
+    # The why comes right after the verdict, before the long columns.
+    assert html.index("<th>Why</th>") < html.index("<th>commit sha</th>")
+
+
+@pytest.mark.django_db
+def test_drill_down_shows_short_shas_with_a_copy_button(client_a, history):
+    response = client_a.get(f"{RECORDS}?metric=change_lead_time&window=30")
+    html = response.content.decode()
+    sha = next(value for row in response.context["table"] for column, value in row["cells"] if column == "sha")
+    assert len(sha) == 40
+    assert f'<code title="{sha}">{sha[:8]}</code>' in html and f'data-copy="{sha}"' in html
+    assert client_a.get(f"{RECORDS}?metric=change_lead_time&counted=perhaps").status_code == 400
+
+
 def window_of_records(response) -> tuple[str, str]:
     query = response.context["filters"].query
     return query.window_from.isoformat(), query.window_to.isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from analytics.dora.breakdown import BY
 from analytics.dora.records import METRICS
 from analytics.query import INTERVALS
 
@@ -30,6 +31,8 @@ DoraQuerySerializer._declared_fields["from"] = serializers.DateField(
 
 class DoraRecordsQuerySerializer(DoraQuerySerializer):
     metric = serializers.ChoiceField(choices=METRICS)
+    counted = serializers.BooleanField(required=False, help_text="true: only the rows that count (for the change "
+                                       "failure rate, the failures); false: only those that do not")
 
 
 def _level() -> serializers.ChoiceField:
@@ -118,3 +121,26 @@ class DoraRecordPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = DoraRecordSerializer(many=True)
+
+
+class DoraBreakdownQuerySerializer(DoraQuerySerializer):
+    """Documents the breakdown's parameters: `by` and the report's window and scope (no series)."""
+
+    interval = None
+    by = serializers.ChoiceField(choices=BY)
+    format = serializers.ChoiceField(choices=("json", "csv"), required=False, help_text="csv: one row per group")
+
+
+class DoraGroupSerializer(_Blocks):
+    key = serializers.CharField(help_text="the group's slug")
+    name = serializers.CharField()
+
+
+class DoraBreakdownSerializer(serializers.Serializer):
+    by = serializers.CharField()
+    to = serializers.DateField()
+    results = DoraGroupSerializer(many=True, help_text="every group of the scope, by name; each block as "
+                                  "metrics/dora/ gives it for that group alone")
+
+
+DoraBreakdownSerializer._declared_fields["from"] = serializers.DateField()

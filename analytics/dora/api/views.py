@@ -7,13 +7,16 @@ from rest_framework.response import Response
 
 from analytics.api.csv_export import CsvExportMixin
 from analytics.dora.api.serializers import (
+    DoraBreakdownQuerySerializer,
+    DoraBreakdownSerializer,
     DoraQuerySerializer,
     DoraRecordPageSerializer,
     DoraRecordsQuerySerializer,
     DoraReportSerializer,
 )
-from analytics.dora.records import DoraRecordPages
-from analytics.dora.selectors import dora_report
+from analytics.dora.breakdown import by_parse
+from analytics.dora.records import DoraRecordPages, counted_parse
+from analytics.dora.selectors import dora_breakdown, dora_report
 from analytics.query import MetricQuery, metric_query_parse, query_param
 from integrations.models import Deployment
 from vsm.api.base import OrgAPIView
@@ -55,6 +58,20 @@ class DoraReportView(_DoraView):
         return Response(dora_report(query=self.metric_query()))
 
 
+class DoraBreakdownView(_DoraView):
+    """The five DORA metrics per service, team or value stream (`by`) of the window and scope,
+    each group's blocks exactly as metrics/dora/ gives them for that group alone."""
+
+    @extend_schema(parameters=[DoraBreakdownQuerySerializer],
+                   responses={200: DoraBreakdownSerializer, 400: BAD_INPUT},
+                   description="Add `format=csv` (or `Accept: text/csv`) for one CSV row per group.")
+    def get(self, request):
+        by = by_parse(request.query_params)
+        query = self.metric_query()
+        return Response({"by": by, "from": query.window_from.isoformat(), "to": query.window_to.isoformat(),
+                         "results": dora_breakdown(query=query, by=by)})
+
+
 class DoraRecordsView(_DoraView):
     """The deployments or changes behind one metric, newest first, each with why it counted."""
 
@@ -62,7 +79,8 @@ class DoraRecordsView(_DoraView):
                                                                       400: BAD_INPUT},
                    examples=[RECORDS_EXAMPLE], description="Add `format=csv` (or `Accept: text/csv`) for CSV.")
     def get(self, request):
-        pages = DoraRecordPages(self.metric_query(), query_param(request.query_params, "metric") or "")
+        params = request.query_params
+        pages = DoraRecordPages(self.metric_query(), query_param(params, "metric") or "", counted_parse(params))
         paginator = Pagination()
         rows = paginator.paginate_queryset(pages, request, view=self)
         return paginator.get_paginated_response(rows)

@@ -141,3 +141,61 @@ class FlowRecordsPageSerializer(serializers.Serializer):
     previous = serializers.URLField(allow_null=True)
     metric = serializers.CharField()
     results = serializers.ListField(child=serializers.DictField(), help_text="each record with `why` it counted")
+
+
+class ForecastParamsSerializer(FlowParamsSerializer):
+    """Documents the forecast's parameters (the flow scope without a window, which the forecast
+    does not have); analytics.flow.forecast.forecast_scope_parse reads them."""
+
+    to = None
+    release = serializers.IntegerField(required=False, help_text="a release's id: its open work items (fix "
+                                       "version = its version); not together with the scope parameters")
+    history_days = serializers.IntegerField(required=False, min_value=14, max_value=365,
+                                            help_text="complete days before today that set the pace (default 90)")
+
+
+ForecastParamsSerializer._declared_fields.pop("from")
+
+
+class _ForecastRelease(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.CharField()
+
+
+class _ForecastHistory(serializers.Serializer):
+    _from = serializers.DateField()
+    to = serializers.DateField()
+    days = serializers.IntegerField()
+    items = serializers.IntegerField(help_text="items done over the history")
+    per_day = _Day(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("_from")
+        return fields
+
+
+class _Percentile(serializers.Serializer):
+    percent = serializers.IntegerField()
+    days = serializers.IntegerField(allow_null=True, help_text="days from today; null beyond ten years")
+    date = serializers.DateField(allow_null=True)
+
+
+class _RunsOnDay(serializers.Serializer):
+    date = serializers.DateField()
+    runs = serializers.IntegerField()
+
+
+class ForecastSerializer(serializers.Serializer):
+    scope = serializers.CharField()
+    release = _ForecastRelease(allow_null=True)
+    as_of = serializers.DateField()
+    remaining = serializers.IntegerField(help_text="open work items to be done")
+    history = _ForecastHistory()
+    runs = serializers.IntegerField()
+    percentiles = _Percentile(many=True, help_text="the 50, 85 and 95 % dates; empty when nothing is open "
+                              "or nothing was done in the history (see reason)")
+    reason = serializers.CharField(allow_blank=True)
+    assumptions = serializers.ListField(child=serializers.CharField())
+    distribution = _RunsOnDay(many=True, help_text="runs finished on each day")

@@ -11,7 +11,10 @@ from analytics.flow.api.serializers import (
     FlowRecordsPageSerializer,
     FlowRecordsParamsSerializer,
     FlowReportSerializer,
+    ForecastParamsSerializer,
+    ForecastSerializer,
 )
+from analytics.flow.forecast import forecast_report, forecast_scope_parse, history_days_parse
 from analytics.flow.query import flow_query_parse
 from analytics.flow.records import flow_records
 from analytics.flow.selectors import flow_report
@@ -53,3 +56,17 @@ class FlowRecordsView(CsvExportMixin, OrgAPIView):
         response = paginator.get_paginated_response(records.describe(page))
         response.data["metric"] = records.metric
         return response
+
+
+class ForecastView(OrgAPIView):
+    """When the open work items of a release, or of a flow scope, will all be done: the 50, 85
+    and 95 % dates of a Monte Carlo forecast from the scope's recent daily throughput, with the
+    history it used and its assumptions (docs/analytics.md, "Forecast")."""
+
+    queryset = WorkItem.objects.all()
+
+    @extend_schema(parameters=[ForecastParamsSerializer], responses={200: ForecastSerializer, 400: BAD_INPUT})
+    def get(self, request, *args, **kwargs):
+        params = request.query_params
+        scope = forecast_scope_parse(params=params, org=self.org)
+        return Response(forecast_report(scope, history_days=history_days_parse(params)))

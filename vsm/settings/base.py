@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "releases",
     "integrations",
     "analytics",
+    "orgconfig",
 ]
 
 MIDDLEWARE = [

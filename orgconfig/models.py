@@ -1,0 +1,54 @@
+"""What configuration files did to an organization: the change sets applied, and which objects a
+file manages (with the values it last wrote, so a manual change shows as drift)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+from vsm.tenancy.scoping import TenantScopedModel
+
+
+class ChangeSet(TenantScopedModel):
+    """One apply of a file: the plan it carried out, who applied it, and from what (a commit)."""
+
+    append_only = True
+
+    class Origin(models.TextChoices):
+        API = "api", "API"
+        REPOSITORY = "repository", "Repository push"
+
+    applied_at = models.DateTimeField(default=timezone.now)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                                   db_constraint=False, related_name="+")
+    actor_label = models.CharField(max_length=254)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.API)
+    source = models.CharField(max_length=200, blank=True, help_text="where the file came from, e.g. a commit")
+    prune = models.BooleanField(default=False)
+    changes = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    request_id = models.CharField(max_length=64, blank=True, help_text="the audit events written with it")
+
+    class Meta:
+        ordering = ["-applied_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"change set {self.pk} ({len(self.changes)} changes)"
+
+
+class ManagedObject(TenantScopedModel):
+    """An object a file manages, with the record the last apply wrote."""
+
+    section = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    applied = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["section", "key"]
+        constraints = [models.UniqueConstraint(fields=["organization", "section", "key"],
+                                               name="managedobject_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.section} {self.key}"

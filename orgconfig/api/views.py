@@ -50,8 +50,9 @@ class PlanQuery(InputSerializer):
 
 
 class ConfigExportView(OrgAPIView):
-    @extend_schema(operation_id="config_export", responses={(200, YAML): OpenApiTypes.STR},
-                   description="The organization as a configuration file (YAML, stably ordered).")
+    @extend_schema(operation_id="config_export", responses={(200, YAML): OpenApiTypes.OBJECT},
+                   description="The organization as a configuration file (YAML, stably ordered); its format is "
+                               "the JSON Schema of config/schema/.")
     def get(self, request):
         return HttpResponse(export_yaml(), content_type=YAML)
 

@@ -50,6 +50,10 @@ class PlanQuery(InputSerializer):
 
 
 class ConfigExportView(OrgAPIView):
+    def perform_content_negotiation(self, request, force=False):
+        # The file is written as YAML whatever is asked for; a refusal stays the API's JSON error.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(operation_id="config_export", responses={(200, YAML): OpenApiTypes.OBJECT},
                    description="The organization as a configuration file (YAML, stably ordered); its format is "
                                "the JSON Schema of config/schema/.")

@@ -107,7 +107,15 @@ def load(data: bytes) -> tuple[Any, Lines]:
     return document, reader.lines
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes every value out: a value met twice (a shared default) is never an alias, which the
+    reader refuses."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(document: dict[str, Any]) -> bytes:
     """The document as YAML in the order it was built: the same document always gives the same bytes."""
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=100).encode("utf-8")
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                     width=100).encode("utf-8")

@@ -21,18 +21,18 @@ from vsm.tenancy.roles import Perm
 
 YAML = "application/yaml"
 
-def _change():
-    return inline_serializer("ConfigChange", many=True, fields={
-        "action": serializers.ChoiceField(choices=["create", "update", "delete"]),
-        "kind": serializers.CharField(help_text="the file's section, e.g. services"),
-        "key": serializers.CharField(help_text="the object's slug or name in its section"),
-        "fields": serializers.DictField(help_text="each changed field as {from, to}"),
-        "drift": serializers.BooleanField(required=False,
-                                          help_text="the object was changed by hand since a file last set it"),
-    })
-Plan = inline_serializer("ConfigPlan", {"changes": _change()})
+class ConfigChangeSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["create", "update", "delete"])
+    kind = serializers.CharField(help_text="the file's section, e.g. services")
+    key = serializers.CharField(help_text="the object's slug or name in its section")
+    fields = serializers.DictField(help_text="each changed field as {from, to}")
+    drift = serializers.BooleanField(required=False,
+                                     help_text="the object was changed by hand since a file last set it")
+
+
+Plan = inline_serializer("ConfigPlan", {"changes": ConfigChangeSerializer(many=True)})
 Applied = inline_serializer("ConfigApplied", {
-    "changes": _change(),
+    "changes": ConfigChangeSerializer(many=True),
     "change_set": serializers.IntegerField(allow_null=True, help_text="the change set recorded; null: no change"),
 })
 EXAMPLE = OpenApiExample("A file", request_only=True, media_type=YAML, value=(

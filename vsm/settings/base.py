@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vsm.tenancy.context_processors.organization",
+                "orgconfig.context_processors.managed_by_file",
             ],
         },
     },

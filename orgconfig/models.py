@@ -52,3 +52,22 @@ class ManagedObject(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.section} {self.key}"
+
+
+class RepositorySource(TenantScopedModel):
+    """Where the organization's file lives: a push to `branch` that changes `path` plans it and,
+    unless a person must approve, applies it; the result goes back to the commit as a status."""
+
+    connection = models.ForeignKey("integrations.Connection", on_delete=models.CASCADE, related_name="+",
+                                   help_text="a GitHub or GitLab connection receiving push webhooks")
+    repository = models.CharField(max_length=200, help_text="GitHub: owner/name; GitLab: the project's path or id")
+    path = models.CharField(max_length=300, default="sluice.yaml")
+    branch = models.CharField(max_length=200, default="main")
+    apply_on_push = models.BooleanField(default=True, help_text="off: a push is only planned; a person applies")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="repositorysource_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.repository}:{self.path}@{self.branch}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from orgconfig.models import ChangeSet, ManagedObject
+from orgconfig.models import ChangeSet, ManagedObject, RepositorySource
 
 
 def change_set_list() -> QuerySet[ChangeSet]:
@@ -17,3 +17,7 @@ def managed_keys() -> dict[str, set[str]]:
     for section, key in ManagedObject.objects.values_list("section", "key"):
         keys.setdefault(section, set()).add(key)
     return keys
+
+
+def repository_source_get() -> RepositorySource | None:
+    return RepositorySource.objects.select_related("connection").first()

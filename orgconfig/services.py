@@ -15,10 +15,10 @@ from django.db import transaction
 
 from orgconfig.errors import FileError
 from orgconfig.kinds import KINDS, Refs, comparable
-from orgconfig.models import ChangeSet, ManagedObject
+from orgconfig.models import ChangeSet, ManagedObject, RepositorySource
 from orgconfig.plan import Desired, desired_from, reference_problems, stored_records
 from orgconfig.spec import SECTION, SECTIONS
-from vsm.audit.services import audit_record
+from vsm.audit.services import audit_record, snapshot
 from vsm.errors import DomainError, InvalidInput, PermissionRefused
 from vsm.middleware import current_request_id
 from vsm.tenancy.actor import Actor
@@ -172,3 +172,29 @@ def _mark_managed(desired: Desired, change_set: ChangeSet) -> None:
                       change_set=change_set)
         for section, records in desired.records.items() for key, record in records.items()])
 
+
+
+REPOSITORY_KINDS = ("github", "gitlab")
+
+
+@transaction.atomic
+def repository_source_set(*, actor: Actor, connection, repository: str, path: str, branch: str,
+                          apply_on_push: bool) -> RepositorySource:
+    """Where the organization's file lives (one place per organization; setting it again moves it)."""
+    _require(actor)
+    if connection.kind not in REPOSITORY_KINDS or not connection.is_active:
+        raise InvalidInput.field("connection", "Choose an active GitHub or GitLab connection.")
+    values = {"connection": connection, "repository": repository.strip(), "path": path.strip().lstrip("/"),
+              "branch": branch.strip(), "apply_on_push": apply_on_push}
+    for name in ("repository", "path", "branch"):
+        if not values[name]:
+            raise InvalidInput.field(name, "This field is required.")
+    source = RepositorySource.objects.select_for_update().first()
+    before = snapshot(source) if source else None
+    source = source or RepositorySource()
+    for name, value in values.items():
+        setattr(source, name, value)
+    source.save()
+    audit_record(actor=actor, action="repositorysource.updated" if before else "repositorysource.created",
+                 instance=source, before=before, after=snapshot(source))
+    return source

@@ -9,5 +9,8 @@ BUILDERS = {
     "orgconfig.managedobject": lambda org, rows: f.ManagedObjectFactory(
         organization=org, key="canary-service", applied={"name": f"{CANARY} service"},
         change_set=rows["orgconfig.changeset"]),
+    "orgconfig.repositorysource": lambda org, rows: f.RepositorySourceFactory(
+        organization=org, connection=rows["integrations.connection"], repository="canary/config",
+        path=f"{CANARY}.yaml"),
 }
 SAMPLES = {}

@@ -1,4 +1,4 @@
-from orgconfig.models import ChangeSet, ManagedObject
+from orgconfig.models import ChangeSet, ManagedObject, RepositorySource
 from tests.factories import TenantFactory, same_org
 
 
@@ -18,3 +18,10 @@ class ManagedObjectFactory(TenantFactory):
     key = "payments"
     applied = {}
     change_set = same_org(ChangeSetFactory)
+
+
+class RepositorySourceFactory(TenantFactory):
+    class Meta:
+        model = RepositorySource
+
+    repository = "acme/platform-config"

@@ -26,7 +26,7 @@ def applied(org_a, owner_a, in_org):
 
 
 def test_settings_list_the_change_sets_with_diff_and_source(client_a, org_a, applied, assert_max_queries):
-    with assert_max_queries(12):
+    with assert_max_queries(14):
         response = client_a.get(f"/o/{org_a.slug}/settings/config/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -56,3 +56,22 @@ def test_edit_pages_of_managed_objects_warn(client_a, org_a, applied, in_org):
         assert b'data-testid="managed-by-file"' in response.content, path
     unmanaged = client_a.get(f"/o/{org_a.slug}/catalog/services/by-hand/edit/")
     assert unmanaged.status_code == 200 and b"managed-by-file" not in unmanaged.content
+
+
+def test_the_repository_is_set_on_the_page(client_a, org_a, in_org):
+    from orgconfig.models import RepositorySource
+    from tests.integrations.factories import ConnectionFactory
+    with in_org(org_a):
+        github = ConnectionFactory(organization=org_a, kind="github", name="GitHub")
+        jira = ConnectionFactory(organization=org_a, kind="jira", name="Jira")
+    url = f"/o/{org_a.slug}/settings/config/"
+    refused = client_a.post(url, {"connection": jira.pk, "repository": "acme/config", "path": "sluice.yaml",
+                                  "branch": "main"})
+    assert refused.status_code == 400 and b"Select a valid choice" in refused.content
+    saved = client_a.post(url, {"connection": github.pk, "repository": "acme/config", "path": "sluice.yaml",
+                                "branch": "main"})
+    assert saved.status_code == 302
+    with in_org(org_a):
+        source = RepositorySource.objects.get()
+    assert (source.repository, source.apply_on_push) == ("acme/config", False)  # an unticked box: plan only
+    assert b"plans it, and a person applies it" in client_a.get(url).content

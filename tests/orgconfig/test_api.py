@@ -202,3 +202,15 @@ def test_the_schema_in_the_repository_is_the_generated_one():
     from orgconfig.spec import json_schema
     kept = Path(__file__).resolve().parents[2] / "docs" / "config-schema.v1.json"
     assert json.loads(kept.read_text()) == json_schema(), "run: manage.py config_schema > docs/config-schema.v1.json"
+
+
+def test_prune_removes_an_environment_through_its_service(api_owner_a, org_a, people, in_org):
+    apply(api_owner_a, org_a)
+    start = SAMPLE.index(b"- slug: payments-sit")
+    smaller = SAMPLE[:start] + SAMPLE[SAMPLE.index(b"- slug: payments-prod"):]
+    assert post(api_owner_a, org_a, "plan/?prune=true", smaller).json()["changes"] == [
+        {"action": "delete", "kind": "environments", "key": "payments-sit", "fields": {}}]
+    apply(api_owner_a, org_a, smaller, "?prune=true")
+    with in_org(org_a):
+        assert not Environment.objects.filter(slug="payments-sit").exists()
+        assert AuditEvent.objects.filter(action="environment.deleted").count() == 1

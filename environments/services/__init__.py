@@ -11,6 +11,7 @@ from environments.services.bookings import (
 )
 from environments.services.inventory import (
     environment_create,
+    environment_delete,
     environment_set_status,
     environment_update,
     group_create,
@@ -31,7 +32,7 @@ from environments.services.requests import (
 __all__ = [
     "BookingConflict", "LeaseDenied",
     "booking_approve", "booking_cancel", "booking_extend", "booking_reject", "booking_release", "booking_request",
-    "environment_create", "environment_set_status", "environment_update",
+    "environment_create", "environment_delete", "environment_set_status", "environment_update",
     "group_create", "group_delete", "group_set_members", "group_update", "outage_create", "outage_delete",
     "lease_acquire", "lease_release", "lease_renew",
     "deployment_approval_decide", "deployment_approval_request",

@@ -15,7 +15,7 @@ from environments.selectors import is_environment_manager
 from environments.services._common import lock_environments, require
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Team, ValueStream
-from vsm.entities import save_entity
+from vsm.entities import delete_entity, save_entity
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
@@ -121,6 +121,14 @@ def environment_set_status(*, actor: Actor, environment: Environment, status: st
     if status != Environment.Status.AVAILABLE and not reason.strip():
         raise InvalidInput.field("reason", "Say why the environment is not available.")
     return environment_update(actor=actor, environment=environment, status=status, status_reason=reason.strip())
+
+
+def environment_delete(*, actor: Actor, environment: Environment) -> None:
+    """Remove an environment with its bookings and leases; one that deployments or other records
+    still refer to is a 409 naming them, and nothing is removed."""
+    if not is_environment_manager(actor=actor, environment=environment):
+        raise PermissionRefused("Only environment managers may remove an environment.")
+    delete_entity(environment, actor=actor)
 
 
 def group_create(*, actor: Actor, name: str, slug: str | None = None, description: str = "",

@@ -51,7 +51,7 @@ class ManagerFormPage(EnvPage):
     def show(self, target, form, status: int = 200):
         return render(self.request, "environments/form.html", {
             "form": form, "title": self.title(target), "submit_label": self.submit_label,
-            "cancel_url": self.cancel_url(target),
+            "cancel_url": self.cancel_url(target), "target": target,
         }, status=status)
 
     def get(self, request, **kwargs):

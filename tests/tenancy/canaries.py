@@ -17,7 +17,7 @@ CANARY = "CANARY-B"
 
 # In dependency order: a later app's builders may link to an earlier app's rows.
 APPS = ["tenancy", "audit", "catalog", "notifications", "gates", "environments", "releases",
-        "integrations", "analytics"]
+        "integrations", "analytics", "orgconfig"]
 
 
 def _collect() -> tuple[dict[str, Callable], dict[str, Callable]]:

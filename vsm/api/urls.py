@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("gates.api.urls")),
     path("", include("environments.api.urls")),
     path("metrics/", include("analytics.api.urls")),
+    path("", include("orgconfig.api.urls")),
 ]

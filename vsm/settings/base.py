@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "releases",
     "integrations",
     "analytics",
+    "orgconfig",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vsm.tenancy.context_processors.organization",
+                "orgconfig.context_processors.managed_by_file",
             ],
             # `membership|may:"app:page"` in every template: controls follow the pages' own rules.
             "builtins": ["vsm.tenancy.templatetags.offers"],

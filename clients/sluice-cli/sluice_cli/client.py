@@ -91,10 +91,20 @@ class Client:
         by external id, a renewal), so a timeout after the request left may be retried."""
         return self._send("POST", path, repeatable=repeatable, json=body, headers=headers)
 
-    def _send(self, method: str, path: str, *, repeatable: bool, **kwargs) -> Any:
+    def get_bytes(self, path: str, *, accept: str) -> bytes:
+        """The body of a GET as it came (a file the server writes, not JSON)."""
+        return self._send("GET", path, repeatable=True, raw=True, headers={"Accept": accept})
+
+    def post_bytes(self, path: str, content: bytes, *, content_type: str, params: dict | None = None,
+                   repeatable: bool) -> Any:
+        """POST a file as it is (the server parses it, so its errors name the file's lines)."""
+        return self._send("POST", path, repeatable=repeatable, content=content, params=params,
+                          headers={"Content-Type": content_type})
+
+    def _send(self, method: str, path: str, *, repeatable: bool, raw: bool = False, **kwargs) -> Any:
         url = self.config.api_base + path.lstrip("/")
         headers = {"Authorization": f"Bearer {self.config.token}", "Accept": "application/json",
-                   "User-Agent": f"sluice-cli/{cli_version()}"}
+                   "User-Agent": f"sluice-cli/{cli_version()}", **(kwargs.pop("headers", None) or {})}
         retrying = Retrying(stop=stop_after_attempt(self.config.retries + 1), wait=self._wait,
                             retry=retry_if_exception_type(_Retryable), before_sleep=self._announce, reraise=True)
         with httpx.Client(timeout=self.config.timeout, headers=headers, follow_redirects=False) as http:
@@ -105,6 +115,8 @@ class Client:
             except _Retryable as exc:
                 attempts = self.config.retries + 1
                 raise CliError(f"{method} {url} failed after {attempts} attempt(s): {exc}", Exit.UNAVAILABLE) from None
+        if raw and 200 <= response.status_code < 300:
+            return response.content
         return self._answer(method, url, response)
 
     def _attempt(self, http: httpx.Client, method: str, url: str, repeatable: bool, **kwargs) -> httpx.Response:

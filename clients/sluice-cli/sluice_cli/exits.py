@@ -11,6 +11,9 @@ class Exit(IntEnum):
     WARN = 2  # the check allowed it with warnings
     USAGE = 3  # bad flags, missing configuration, or the server refused the input (4xx)
     UNAVAILABLE = 4  # network failure, timeout, or a server error (5xx, 429) that outlasted the retries
+    # `sluice config`: the same numbers, read as a CI job applying a file reads them.
+    INVALID_FILE = 1  # the file cannot be applied as it is (invalid, or a conflict); nothing changed
+    PENDING = 2  # `config plan`: the file differs from the organization
 
 
 class CliError(Exception):

@@ -10,12 +10,12 @@ from typing import TextIO
 
 from sluice_cli import cli_version
 from sluice_cli.client import Client
-from sluice_cli.commands import Context, check, deployments, leases, results
+from sluice_cli.commands import Context, check, config, deployments, leases, results
 from sluice_cli.config import add_connection_flags, config_from
 from sluice_cli.exits import CliError, Exit
 from sluice_cli.output import print_error
 
-COMMANDS = (check, deployments, leases, results)
+COMMANDS = (check, deployments, leases, results, config)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,8 +28,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sluice", description="Talk to Sluice from CI jobs: ask before deploying, hold an "
                                                 "environment, record deployments, report results to gates.",
-                     epilog="Exit codes: 0 ok/allow, 1 deny/refused lease, 2 warn, 3 usage or configuration, "
-                            "4 network or server error. See docs/ci.md.")
+                     epilog="Exit codes: 0 ok/allow, 1 deny/refused lease/file not applicable, 2 warn/changes "
+                            "pending, 3 usage or configuration, 4 network or server error. See docs/ci.md.")
     parser.add_argument("--version", action="version", version=f"sluice {cli_version()}")
     connection = _Parser(add_help=False)
     add_connection_flags(connection)

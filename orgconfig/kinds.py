@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 
-from analytics import vsm_stages
+from analytics.streammap import selectors as stream_stage_reads
+from analytics.streammap import services as stream_stages
 from environments import services as environments
 from environments.selectors import environment_list, group_list
 from integrations.connection_selectors import connection_list, delivery_settings_get
@@ -335,7 +336,7 @@ class ValueStreamMaps(Kind):
     def rows(self):
         maps = {}
         for value_stream in [None, *value_stream_list()]:
-            stages = vsm_stages.value_stream_stage_list(value_stream=value_stream)
+            stages = stream_stage_reads.value_stream_stage_list(value_stream=value_stream)
             if stages:
                 maps[_slug(value_stream) or ORGANIZATION_MAP] = ValueStreamMap(value_stream, stages)
         return maps
@@ -352,18 +353,18 @@ class ValueStreamMaps(Kind):
         # Stored positions may have gaps: move every kept stage to its place after the others' rows.
         kept = obj.stages[:len(record["stages"])]
         for stage in obj.stages[len(kept):]:
-            vsm_stages.value_stream_stage_delete(actor=actor, stage=stage)
+            stream_stages.value_stream_stage_delete(actor=actor, stage=stage)
         for position, spec in enumerate(record["stages"], start=1):
             if position <= len(kept):
-                vsm_stages.value_stream_stage_update(actor=actor, stage=kept[position - 1], position=position,
-                                                     **spec)
+                stream_stages.value_stream_stage_update(actor=actor, stage=kept[position - 1], position=position,
+                                                        **spec)
             else:
-                vsm_stages.value_stream_stage_create(actor=actor, value_stream=obj.value_stream, position=position,
-                                                     **spec)
+                stream_stages.value_stream_stage_create(actor=actor, value_stream=obj.value_stream,
+                                                        position=position, **spec)
 
     def delete(self, actor, obj):
         for stage in obj.stages:
-            vsm_stages.value_stream_stage_delete(actor=actor, stage=stage)
+            stream_stages.value_stream_stage_delete(actor=actor, stage=stage)
 
 
 class Connections(Kind):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.vsm_events import EVENTS
+from analytics.streammap.events import EVENTS
 from environments.models import Tier
 from integrations.normalized import Source
 from vsm.tenancy.roles import Role

@@ -22,6 +22,11 @@ from analytics.streammap.sql import measured_sql
 from vsm.errors import InvalidInput
 
 
+def value_stream_stage_list(*, value_stream) -> list[ValueStreamStage]:
+    """The stored stages of one map (the organization's default map without a value stream)."""
+    return list(ValueStreamStage.objects.filter(value_stream=value_stream).order_by("position", "id"))
+
+
 def value_stream_stage_get(*, pk: int) -> ValueStreamStage | None:
     return ValueStreamStage.objects.select_related("value_stream").filter(pk=pk).first()
 

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from orgconfig import services
 from orgconfig.export import export_yaml
 from orgconfig.spec import json_schema
-from vsm.api.base import OrgAPIView, validated_input
+from vsm.api.base import OrgAPIView
 from vsm.api.inputs import InputSerializer
 from vsm.api.schema import BAD_INPUT, CONFLICT
 from vsm.tenancy.roles import Perm
@@ -76,7 +76,7 @@ class ConfigPlanView(OrgAPIView):
                    description="What applying the file would change (tried and rolled back); an empty list "
                                "when nothing differs.")
     def post(self, request):
-        query = validated_input(PlanQuery, request.query_params)
+        query = self.valid(PlanQuery, request.query_params)
         return Response({"changes": services.config_plan(actor=self.actor, data=request.body, **query)})
 
 
@@ -90,6 +90,6 @@ class ConfigApplyView(OrgAPIView):
                                                    "break references, or a change that collides; nothing applied.")},
                    description="Apply the file in one transaction, recorded as one change set.")
     def post(self, request):
-        query = validated_input(ApplyQuery, request.query_params)
+        query = self.valid(ApplyQuery, request.query_params)
         change_set, plan = services.config_apply(actor=self.actor, data=request.body, **query)
         return Response({"changes": plan, "change_set": change_set.pk if change_set else None})

@@ -105,18 +105,15 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # One engine everywhere. Without DATABASE_URL an embedded PostgreSQL is started under DATA_DIR.
+# The engine is Django's PostgreSQL backend that applies the tenant context's settings inside each
+# transaction (vsm/tenancy/postgresql), so the app can run behind a pooler in transaction mode.
+DATABASE_ENGINE = "vsm.tenancy.postgresql"
 if env("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, engine=DATABASE_ENGINE)}
 else:
     from vsm.dbsetup import embedded_database
 
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            **embedded_database(DATA_DIR),
-            "CONN_MAX_AGE": 60,
-        }
-    }
+    DATABASES = {"default": {"ENGINE": DATABASE_ENGINE, **embedded_database(DATA_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Hot statements (the deployment check) are prepared once per connection (vsm/prepared.py);
 # turn off behind a connection pooler in transaction mode.

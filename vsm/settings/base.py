@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -157,6 +158,21 @@ CELERY_BEAT_SCHEDULE = {
     # Queues the pulls of connections whose sync interval has passed (integrations.sync.schedule).
     "connections-sync-due": {"task": "integrations.sync.tasks.connections_sync_due", "schedule": 60.0},
 }
+# One queue per workload, so that a long pull of a large Jira project never delays the derivation
+# of the deployments CI just posted (docker-compose.yml runs a worker per queue; docs/scaling.md).
+# A worker started without -Q consumes every queue (the demo, `make worker`).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    # Derivation of posted and ingested records, and the gates' re-evaluation after CI results:
+    # what the deployment check and the metrics read next.
+    "integrations.tasks.*": {"queue": "derive"},
+    "gates.tasks.*": {"queue": "derive"},
+    # Pulls from and write-backs to Jira, ServiceNow and the other connected tools.
+    "integrations.sync.tasks.*": {"queue": "sync"},
+    "vsm.notifications.tasks.*": {"queue": "notify"},
+    "analytics.*": {"queue": "analytics"},
+}
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "derive", "sync", "notify", "analytics")]
 # autodiscover_tasks() imports <app>.tasks only; the sync's tasks live in a package of their own.
 CELERY_IMPORTS = ["integrations.sync.tasks"]
 CELERY_TASK_SERIALIZER = "json"

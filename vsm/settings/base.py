@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Read-only requests read from a replica when DATABASE_REPLICA_URLS names some.
+    "vsm.replicas.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -116,6 +118,16 @@ else:
 
     DATABASES = {"default": {"ENGINE": DATABASE_ENGINE, **embedded_database(DATA_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Optional streaming replicas of that database (comma-separated URLs): read-only requests read
+# from them (vsm/replicas.py); a client that wrote reads from the primary for
+# DATABASE_PRIMARY_AFTER_WRITE_SECONDS after (longer than the replicas ever lag).
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASE_REPLICAS.append(f"replica{_number}")
+    DATABASES[f"replica{_number}"] = {**dj_database_url.parse(_url, conn_max_age=60, engine=DATABASE_ENGINE),
+                                      "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["vsm.replicas.ReplicaRouter"]
+DATABASE_PRIMARY_AFTER_WRITE_SECONDS = int(env("DATABASE_PRIMARY_AFTER_WRITE_SECONDS", "5"))
 # Hot statements (the deployment check) are prepared once per connection (vsm/prepared.py);
 # turn off behind a connection pooler in transaction mode.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)

@@ -128,9 +128,16 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
                                       "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
 DATABASE_ROUTERS = ["vsm.replicas.ReplicaRouter"]
 DATABASE_PRIMARY_AFTER_WRITE_SECONDS = int(env("DATABASE_PRIMARY_AFTER_WRITE_SECONDS", "5"))
+# Behind a connection pooler in transaction mode (PgBouncer): consecutive transactions of one
+# process may run on different server connections, so nothing may outlive a transaction: no
+# prepared statements (below) and no server-side cursors held across transactions. The tenant
+# setting is per transaction anyway (vsm/tenancy/transaction_settings.py).
+DATABASE_TRANSACTION_POOLER = env_bool("DATABASE_TRANSACTION_POOLER", False)
+for _database in DATABASES.values():
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLER
 # Hot statements (the deployment check) are prepared once per connection (vsm/prepared.py);
-# turn off behind a connection pooler in transaction mode.
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+# off by default behind a connection pooler in transaction mode.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", not DATABASE_TRANSACTION_POOLER)
 # The longest one SQL statement may run (milliseconds; 0: no bound) inside a request's organization
 # context (pages, API, webhooks) and inside a task's. PostgreSQL cancels a statement past it; the
 # request answers 503 (vsm.tenancy.context, docs/architecture.md "Statement timeouts").

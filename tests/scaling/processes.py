@@ -38,9 +38,9 @@ def running(command: list[str], env: dict[str, str]):
 
 
 @contextmanager
-def workers(redis_url: str, queues: list[str]):
+def workers(redis_url: str, queues: list[str], **extra: str):
     """A Celery worker process per queue (one task at a time each, as the compose file's)."""
-    env = environment(redis_url)
+    env = environment(redis_url, **extra)
     with ExitStack() as stack:
         for queue in queues:
             stack.enter_context(running(

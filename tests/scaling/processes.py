@@ -51,6 +51,14 @@ def workers(redis_url: str, queues: list[str], **extra: str):
 
 
 @contextmanager
+def beat(redis_url: str, folder: str, **extra: str):
+    """Celery beat: the periodic sweeps (derivation markers, CI results, notifications)."""
+    with running([sys.executable, "-m", "celery", "-A", "vsm", "beat", "--loglevel", "WARNING",
+                  "-s", f"{folder}/celerybeat-schedule"], environment(redis_url, **extra)):
+        yield
+
+
+@contextmanager
 def web_nodes(redis_url: str, count: int, **extra: str):
     """`count` gunicorn processes, each on a port of its own; yields their base URLs."""
     env = environment(redis_url, **extra)

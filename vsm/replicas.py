@@ -6,6 +6,7 @@ A request with a safe method (GET, HEAD, OPTIONS) reads through the ORM from a r
   DATABASE_PRIMARY_AFTER_WRITE_SECONDS: a replica may lag that far behind, and a person who just
   saved something expects to see it (the mark is in the cache, Redis: shared by every web node);
 - a transaction is open on the primary (its reads must see its own writes and locks).
+Sessions are always read from the primary (a sign-in's session is read by the next request).
 Writes, tasks, commands and raw SQL on `django.db.connection` use the primary. The tenant context
 applies on a replica as on the primary (every alias uses vsm.tenancy.postgresql).
 """
@@ -25,6 +26,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # token's last use (recorded once a minute) sends neither this request's nor the next ones' reads
 # to the primary.
 _BOOKKEEPING = frozenset({"tenancy.apitoken"})
+# Read from the primary always: a session is written at sign-in and read on the very next request,
+# which must not find a replica that has not replayed it yet (the person would be signed out).
+_PRIMARY_READS = frozenset({"sessions.session"})
 # The current request's {"replica": may read from one, "wrote": wrote}; None outside a request.
 _request: ContextVar[dict | None] = ContextVar("sluice_replica_request", default=None)
 
@@ -32,7 +36,8 @@ _request: ContextVar[dict | None] = ContextVar("sluice_replica_request", default
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         state = _request.get()
-        if state is None or not state["replica"] or state["wrote"] or connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        if (state is None or not state["replica"] or state["wrote"] or model._meta.label_lower in _PRIMARY_READS
+                or connections[DEFAULT_DB_ALIAS].in_atomic_block):
             return DEFAULT_DB_ALIAS
         return random.choice(settings.DATABASE_REPLICAS)
 

@@ -68,7 +68,10 @@ def web_nodes(redis_url: str, count: int, **extra: str):
             port = free_port()
             stack.enter_context(running(
                 [sys.executable, "-m", "gunicorn", "vsm.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "1", "--threads", "4", "--timeout", "60"], env))
+                 "--workers", "1", "--threads", "4", "--timeout", "60",
+                 # longer than clients keep an idle connection (httpx: 5 s), so a request is
+                 # never sent on a connection the node is closing
+                 "--keep-alive", "10"], env))
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
             wait_until_up(url)

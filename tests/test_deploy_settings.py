@@ -85,14 +85,28 @@ def test_without_a_database_url_or_the_embedded_server_the_error_says_what_to_do
 
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SLUICE_SERVICES = ("migrate", "web", "worker", "beat")
+WORKERS = tuple(name for name in COMPOSE["services"] if name.startswith("worker-"))
+SLUICE_SERVICES = ("migrate", "web", *WORKERS, "beat")
 
 
-def test_compose_builds_one_image_that_web_worker_beat_and_migrate_share():
+def test_compose_builds_one_image_that_web_workers_beat_and_migrate_share():
     services = COMPOSE["services"]
     assert [name for name, service in services.items() if "build" in service] == ["web"]
     assert len({services[name]["image"] for name in SLUICE_SERVICES}) == 1
-    assert all(services[name]["pull_policy"] == "never" for name in ("migrate", "worker", "beat"))
+    assert all(services[name]["pull_policy"] == "never" for name in ("migrate", *WORKERS, "beat"))
+
+
+def test_compose_runs_one_worker_for_each_queue_the_routes_name():
+    from django.conf import settings
+
+    consumed = []
+    for name in WORKERS:
+        command = COMPOSE["services"][name]["command"]
+        consumed += command[command.index("-Q") + 1].split(",")
+    queues = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert sorted(consumed) == sorted(queues)  # each queue once
+    assert routed | {settings.CELERY_TASK_DEFAULT_QUEUE} <= queues
 
 
 def test_compose_writes_no_password_into_a_url():

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Read-only requests read from a replica when DATABASE_REPLICA_URLS names some.
+    "vsm.replicas.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -109,22 +112,36 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 # One engine everywhere. Without DATABASE_URL an embedded PostgreSQL is started under DATA_DIR.
+# The engine is Django's PostgreSQL backend that applies the tenant context's settings inside each
+# transaction (vsm/tenancy/postgresql), so the app can run behind a pooler in transaction mode.
+DATABASE_ENGINE = "vsm.tenancy.postgresql"
 if env("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, engine=DATABASE_ENGINE)}
 else:
     from vsm.dbsetup import embedded_database
 
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            **embedded_database(DATA_DIR),
-            "CONN_MAX_AGE": 60,
-        }
-    }
+    DATABASES = {"default": {"ENGINE": DATABASE_ENGINE, **embedded_database(DATA_DIR), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Optional streaming replicas of that database (comma-separated URLs): read-only requests read
+# from them (vsm/replicas.py); a client that wrote reads from the primary for
+# DATABASE_PRIMARY_AFTER_WRITE_SECONDS after (longer than the replicas ever lag).
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASE_REPLICAS.append(f"replica{_number}")
+    DATABASES[f"replica{_number}"] = {**dj_database_url.parse(_url, conn_max_age=60, engine=DATABASE_ENGINE),
+                                      "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["vsm.replicas.ReplicaRouter"]
+DATABASE_PRIMARY_AFTER_WRITE_SECONDS = int(env("DATABASE_PRIMARY_AFTER_WRITE_SECONDS", "5"))
+# Behind a connection pooler in transaction mode (PgBouncer): consecutive transactions of one
+# process may run on different server connections, so nothing may outlive a transaction: no
+# prepared statements (below) and no server-side cursors held across transactions. The tenant
+# setting is per transaction anyway (vsm/tenancy/transaction_settings.py).
+DATABASE_TRANSACTION_POOLER = env_bool("DATABASE_TRANSACTION_POOLER", False)
+for _database in DATABASES.values():
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLER
 # Hot statements (the deployment check) are prepared once per connection (vsm/prepared.py);
-# turn off behind a connection pooler in transaction mode.
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+# off by default behind a connection pooler in transaction mode.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", not DATABASE_TRANSACTION_POOLER)
 # The longest one SQL statement may run (milliseconds; 0: no bound) inside a request's organization
 # context (pages, API, webhooks) and inside a task's. PostgreSQL cancels a statement past it; the
 # request answers 503 (vsm.tenancy.context, docs/architecture.md "Statement timeouts").
@@ -164,6 +181,21 @@ CELERY_BEAT_SCHEDULE = {
     # Queues the pulls of connections whose sync interval has passed (integrations.sync.schedule).
     "connections-sync-due": {"task": "integrations.sync.tasks.connections_sync_due", "schedule": 60.0},
 }
+# One queue per workload, so that a long pull of a large Jira project never delays the derivation
+# of the deployments CI just posted (docker-compose.yml runs a worker per queue; docs/scaling.md).
+# A worker started without -Q consumes every queue (the demo, `make worker`).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    # Derivation of posted and ingested records, and the gates' re-evaluation after CI results:
+    # what the deployment check and the metrics read next.
+    "integrations.tasks.*": {"queue": "derive"},
+    "gates.tasks.*": {"queue": "derive"},
+    # Pulls from and write-backs to Jira, ServiceNow and the other connected tools.
+    "integrations.sync.tasks.*": {"queue": "sync"},
+    "vsm.notifications.tasks.*": {"queue": "notify"},
+    "analytics.*": {"queue": "analytics"},
+}
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "derive", "sync", "notify", "analytics")]
 # autodiscover_tasks() imports <app>.tasks only; the sync's tasks live in a package of their own.
 CELERY_IMPORTS = ["integrations.sync.tasks"]
 CELERY_TASK_SERIALIZER = "json"

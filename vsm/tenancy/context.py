@@ -1,7 +1,8 @@
 """The tenant context: the single way code gets to see one organization's rows.
 
-`tenant_context(org)` sets a ContextVar (read by the scoped managers when SQL is compiled) and
-the PostgreSQL setting `sluice.org_id` (read by the row-level security policies). Every entry
+`tenant_context(org)` sets a ContextVar, read by the scoped managers when SQL is compiled and by
+vsm.tenancy.transaction_settings, which sets the PostgreSQL setting `sluice.org_id` (read by the
+row-level security policies) inside every transaction that runs in the context. Every entry
 point (page view, API view, task, webhook, management command) goes through it.
 
 The same entry points bound how long one statement may run: `tenant_context(org,
@@ -20,8 +21,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import DatabaseError, connection
-from django.db.backends.signals import connection_created
+from django.db import DatabaseError
 
 if TYPE_CHECKING:
     from vsm.tenancy.models import Organization
@@ -72,27 +72,10 @@ def statement_timed_out(exc: BaseException) -> bool:
     return getattr(cause, "pgcode", None) == QUERY_CANCELED
 
 
-def _apply_settings(conn) -> None:
-    org_id = _current_org_id.get()
-    reason = _cross_tenant_reason.get()
-    timeout = _statement_timeout_ms.get()
-    with conn.cursor() as cursor:
-        # Back to the server's default when no bound is set (the subquery runs only then).
-        cursor.execute(
-            "SELECT set_config(%s, %s, false), set_config(%s, %s, false), set_config('statement_timeout', "
-            "COALESCE(%s, (SELECT reset_val FROM pg_settings WHERE name = 'statement_timeout')), false)",
-            [ORG_SETTING, "" if org_id is None else str(org_id), CROSS_TENANT_SETTING, "on" if reason else "",
-             None if timeout is None else str(timeout)],
-        )
-
-
-def _on_connection_created(sender, connection, **kwargs) -> None:
-    # A connection opened inside a context (reconnect, new thread) must carry the same settings.
-    if _current_org_id.get() is not None or _cross_tenant_reason.get():
-        _apply_settings(connection)
-
-
-connection_created.connect(_on_connection_created, dispatch_uid="sluice-tenant-settings")
+def wanted_settings() -> tuple[int | None, bool, int | None]:
+    """(organization, cross-tenant reads allowed, statement timeout) the current context asks the
+    database for; vsm.tenancy.transaction_settings applies them to each transaction."""
+    return _current_org_id.get(), bool(_cross_tenant_reason.get()), _statement_timeout_ms.get()
 
 
 @contextmanager
@@ -106,14 +89,11 @@ def tenant_context(org: Organization | int, *, statement_timeout_ms: int | None 
     token = _current_org_id.set(org_id)
     timeout_token = None if statement_timeout_ms is None else _statement_timeout_ms.set(statement_timeout_ms)
     try:
-        _apply_settings(connection)
         yield
     finally:
         _current_org_id.reset(token)
         if timeout_token is not None:
             _statement_timeout_ms.reset(timeout_token)
-        if connection.connection is not None and not connection.needs_rollback:
-            _apply_settings(connection)
 
 
 def request_context(org: Organization | int) -> AbstractContextManager[None]:
@@ -136,9 +116,6 @@ def cross_tenant(*, reason: str) -> Iterator[None]:
     logger.info("cross-tenant access", extra={"reason": reason})
     token = _cross_tenant_reason.set(reason)
     try:
-        _apply_settings(connection)
         yield
     finally:
         _cross_tenant_reason.reset(token)
-        if connection.connection is not None and not connection.needs_rollback:
-            _apply_settings(connection)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("delivery/", include("integrations.delivery_urls")),
     path("analytics/", include("analytics.urls")),
+    path("my-work/", include("work.urls")),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "releases",
     "integrations",
     "analytics",
+    "work",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vsm.tenancy.context_processors.organization",
+                "vsm.notifications.context_processors.unread_notifications",
             ],
         },
     },

@@ -195,3 +195,24 @@ def test_live_pages_answer_204_until_something_changes(client, in_a, org_a, peop
     work_decide(actor=people["envs"], keys=[f"booking:{booking.pk}"], approve=True)
     changed = client.get(f"/o/acme/my-work/?live={stamp}", **poll)
     assert changed.status_code == 200 and 'id="live"' in changed.content.decode()
+
+
+def test_the_api_lists_the_same_items_a_page_at_a_time(in_a, org_a, people, token_factory):
+    from rest_framework.test import APIClient
+
+    booking, deployment, criterion, _ = waiting_world(org_a, people)
+    client = APIClient()
+    client.force_login(people["approver"].user)
+    with CaptureQueriesContext(connection) as sent:
+        answer = client.get("/api/v1/orgs/acme/my-work/", {"page_size": 2})
+    assert answer.status_code == 200 and answer.json()["count"] == 3 and len(answer.json()["results"]) == 2
+    assert len(sent.captured_queries) <= 20
+    everything = client.get("/api/v1/orgs/acme/my-work/").json()["results"]
+    assert {item["key"] for item in everything} == keys(people["approver"])
+    assert {item["kind"] for item in everything} == {"booking", "deployment", "signoff"}
+    assert all(item["decidable"] for item in everything)
+    # A token is nobody's work; another organization's slug is not found.
+    token = APIClient()
+    token.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.OWNER)}")
+    assert token.get("/api/v1/orgs/acme/my-work/").json()["count"] == 0
+    assert client.get("/api/v1/orgs/globex/my-work/").status_code == 404

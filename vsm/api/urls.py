@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("vsm.audit.api.urls")),
     path("", include("gates.api.urls")),
     path("", include("environments.api.urls")),
+    path("", include("work.api.urls")),
     path("metrics/", include("analytics.api.urls")),
 ]

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from work.selectors import DECIDABLE
 
 
-class WorkItemSerializer(serializers.Serializer):
+class MyWorkItemSerializer(serializers.Serializer):
     """One thing waiting on the caller (work.selectors.Item)."""
 
     key = serializers.CharField(help_text="kind:id, what the My work page decides")

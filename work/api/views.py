@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
 from vsm.api.base import OrgAPIMixin
-from work.api.serializers import WorkItemSerializer
+from work.api.serializers import MyWorkItemSerializer
 from work.selectors import my_work
 
 
@@ -14,7 +14,7 @@ class MyWorkViewSet(OrgAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
     they may give, waivers about to expire, their bookings starting soon, their releases at risk.
     A token is nobody's work: it gets an empty list."""
 
-    serializer_class = WorkItemSerializer
+    serializer_class = MyWorkItemSerializer
     filtersets = {"list": None}
 
     def get_queryset(self):

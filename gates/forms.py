@@ -20,6 +20,10 @@ class SignOffForm(_ReturnForm):
     comment = forms.CharField(required=False, max_length=2000)
 
 
+class SignOffRequestForm(_ReturnForm):
+    note = forms.CharField(required=False, max_length=500)
+
+
 class WaiverForm(_ReturnForm):
     reason = forms.CharField(max_length=2000)
     expires_at = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])

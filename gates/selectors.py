@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gates.models import WAIVED, CIResult, Criterion, Evaluation, Gate, GatePolicy, SignOff, Status, Waiver
-from gates.policy import sign_off_refusal, waive_refusal
+from gates.policy import STAND_IN_ROLES, sign_off_refusal, waive_refusal
 from vsm.errors import DomainError
 from vsm.tenancy.actor import Actor
+from vsm.tenancy.models import Membership
+from vsm.tenancy.roles import Perm, Role
 
 # Context keys name JSON keys in lookups: plain snake_case, never Django's "__" separator.
 CONTEXT_KEY = r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$"
@@ -145,6 +147,10 @@ class Checklist:
     def waived_count(self) -> int:
         return sum(1 for item in self.items if item.state == WAIVED)
 
+    @property
+    def awaits_sign_off(self) -> bool:
+        return bool(_awaiting(item.criterion for item in self.items))
+
 
 def _checklist(gate: Gate, *, actor: Actor, policy: GatePolicy, now: datetime) -> Checklist:
     may_waive = waive_refusal(actor=actor, policy=policy) is None
@@ -175,3 +181,58 @@ def gate_checklists(*, gate_ids: Iterable[int], actor: Actor) -> dict[int, Check
 
 def gate_checklist(*, gate_id: int, actor: Actor) -> Checklist | None:
     return gate_checklists(gate_ids=[gate_id], actor=actor).get(gate_id)
+
+
+# --- sign-offs waiting on people ------------------------------------------------------------
+
+def _awaiting(criteria: Iterable[Criterion]) -> list[Criterion]:
+    """Manual criteria a sign-off can still decide: not met, not rejected (a rejection is final)."""
+    return [c for c in criteria if c.is_manual and c.state == Status.PENDING]
+
+
+def sign_off_candidates(*, gate: Gate, criteria: Iterable[Criterion], policy: GatePolicy
+                        ) -> dict[int, list[Membership]]:
+    """Per criterion waiting for a sign-off, the members who would be asked: those holding its
+    signer role whom the sign-off rule accepts (not the gate's owner unless the policy allows,
+    not who already signed); only when nobody holds it, the owners and administrators who may
+    stand in. Criteria from criteria_with_decisions()."""
+    members = list(Membership.objects.select_related("user").order_by("user__email"))
+    found = {}
+    for criterion in _awaiting(criteria):
+        signed = {s.user_id for s in criterion.sign_offs.all()}
+
+        def may(member: Membership, criterion=criterion, signed=signed) -> bool:
+            actor = Actor(role=member.role, user=member.user)
+            return sign_off_refusal(actor=actor, gate=gate, criterion=criterion, policy=policy,
+                                    signed_user_ids=signed) is None
+
+        holders = [m for m in members if m.role == criterion.signer_role]
+        asked = [m for m in holders if may(m)]
+        if not holders:
+            asked = [m for m in members if m.role in STAND_IN_ROLES and may(m)]
+        found[criterion.pk] = asked
+    return found
+
+
+def sign_offs_awaiting(*, actor: Actor) -> list[Criterion]:
+    """The criteria waiting for a sign-off that `actor` may give, as sign_off_candidates would ask
+    them (their role's criteria; a stand-in's only where nobody holds the role), newest gate
+    first, with `gate` loaded."""
+    if actor.user is None or not actor.has(Perm.SIGN_OFF):
+        return []
+    policy = gate_policy_get()
+    held_roles = set(Membership.objects.values_list("role", flat=True).distinct())
+    roles = {actor.role} if actor.role not in STAND_IN_ROLES else {actor.role} | (set(Role.values) - held_roles)
+    criteria = criteria_with_decisions().select_related("gate").filter(
+        type=Criterion.Type.MANUAL, state=Status.PENDING, signer_role__in=roles).exclude(
+        gate__status=Status.MET).order_by("-gate__created_at", "gate_id", "order", "id")
+    return [c for c in criteria if sign_off_refusal(actor=actor, gate=c.gate, criterion=c, policy=policy,
+                                                    signed_user_ids={s.user_id for s in c.sign_offs.all()}) is None]
+
+
+def waivers_expiring(*, user_id: int, within: timedelta, now: datetime | None = None) -> QuerySet[Waiver]:
+    """Waivers in force ending within `within` that this person granted or whose gate they own."""
+    now = now or timezone.now()
+    return Waiver.objects.select_related("criterion__gate").filter(
+        Q(granted_by_id=user_id) | Q(criterion__gate__owner_id=user_id), revoked_at__isnull=True,
+        expires_at__gt=now, expires_at__lte=now + within).order_by("expires_at", "id")

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from gates import services
-from gates.forms import GateForm, SignOffForm, WaiverForm
+from gates.forms import GateForm, SignOffForm, SignOffRequestForm, WaiverForm
 from gates.models import Criterion, Gate, Waiver
 from gates.selectors import evaluation_list, gate_checklist
 from vsm.errors import DomainError
+from vsm.live import live_unchanged
 from vsm.tenancy.pages import OrgView, paginate
 from vsm.tenancy.roles import Perm
 
@@ -52,7 +53,7 @@ def _detail(view: OrgView, gate_id: int, status: int = 200, **extra: Any):
 
 class GateDetailView(OrgView):
     def get(self, request, gate_id: int):
-        return _detail(self, gate_id)
+        return live_unchanged(request) or _detail(self, gate_id)
 
 
 class GateEditView(OrgView):
@@ -88,13 +89,16 @@ class _ChecklistButton(OrgView):
                                                require_https=self.request.is_secure())
         return url if safe else reverse("gates:detail", kwargs={"org_slug": self.org.slug, "gate_id": gate_id})
 
-    def act(self, *, gate_id: int, criterion_id: int | None, call: Callable[[dict], Any], done: str):
+    def act(self, *, gate_id: int, criterion_id: int | None, call: Callable[[dict], Any],
+            done: str | Callable[[Any], str]):
+        """`done` is the message on success, or makes it from what `call` returned."""
         next_url = self._next(gate_id)
         form = self.form_class(self.request.POST)
-        problem, status = None, 200
+        problem, status, notice = None, 200, None
         if form.is_valid():
             try:
-                call(form.cleaned_data)
+                result = call(form.cleaned_data)
+                notice = done(result) if callable(done) else done
             except DomainError as error:
                 problem, status = {"message": error.message, "fields": error.fields}, error.status
         else:
@@ -103,11 +107,11 @@ class _ChecklistButton(OrgView):
         if problem is not None:
             problem.update(criterion_id=criterion_id, form=self.form_name, data=self.request.POST)
         if self.request.htmx:
-            context = _checklist_context(self, gate_id, problem=problem, next_url=next_url)
+            context = _checklist_context(self, gate_id, problem=problem, next_url=next_url, notice=notice)
             return render(self.request, "gates/_checklist.html", context, status=status)
         if problem is not None:
             return _detail(self, gate_id, status=status, problem=problem, next_url=next_url)
-        messages.success(self.request, done)
+        messages.success(self.request, notice)
         return redirect(next_url)
 
 
@@ -116,6 +120,19 @@ class GateEvaluateView(_ChecklistButton):
         gate = get_object_or_404(Gate, pk=gate_id)
         return self.act(gate_id=gate.pk, criterion_id=None, done=f"'{gate.name}' was evaluated.",
                         call=lambda data: services.gate_evaluate(actor=self.actor, gate=gate))
+
+
+class SignOffRequestView(_ChecklistButton):
+    """A release manager asks the people who may sign the gate's waiting criteria."""
+
+    form_class = SignOffRequestForm
+    form_name = "request"
+
+    def post(self, request, gate_id: int):
+        gate = get_object_or_404(Gate, pk=gate_id)
+        return self.act(gate_id=gate.pk, criterion_id=None,
+                        done=lambda people: f"Asked {', '.join(p.display_name for p in people)} to sign off.",
+                        call=lambda data: services.sign_off_request(actor=self.actor, gate=gate, note=data["note"]))
 
 
 class SignOffView(_ChecklistButton):

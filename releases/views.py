@@ -42,6 +42,7 @@ from releases.models import (
 )
 from vsm.audit.selectors import audit_event_list
 from vsm.errors import DomainError
+from vsm.live import live_unchanged
 from vsm.tenancy.pages import OrgView, filter_page, paginate
 from vsm.tenancy.roles import Perm
 
@@ -126,7 +127,9 @@ def _detail(view: ReleasePage, release_id: int, status: int = 200, **extra: Any)
     following = next((p for p in phases if p.status == PhaseStatus.PENDING
                       and (active is None or p.order > active.order)), None)
     span_start, span_end = release.planned_start, release.planned_end
-    rows = [{"phase": p, "entry": checklists.get(p.entry_gate_id), "exit": checklists.get(p.exit_gate_id),
+    states = selectors.phase_states(phases)
+    rows = [{"phase": p, "state": states[p.pk], "entry": checklists.get(p.entry_gate_id),
+             "exit": checklists.get(p.exit_gate_id),
              "bar": _placed(p.planned_start, p.planned_end, span_start, span_end) if span_start and span_end
              and span_end > span_start else None} for p in phases]
     activities = list(release.activities.all())
@@ -146,7 +149,7 @@ def _detail(view: ReleasePage, release_id: int, status: int = 200, **extra: Any)
 
 class ReleaseDetailView(ReleasePage):
     def get(self, request, release_id: int):
-        return _detail(self, release_id)
+        return live_unchanged(request) or _detail(self, release_id)
 
 
 class AdvanceView(ReleasePage):

@@ -14,4 +14,5 @@ urlpatterns = [
     path("delivery/", include("integrations.delivery_urls")),
     path("analytics/", include("analytics.urls")),
     path("settings/config/", include("orgconfig.urls")),
+    path("my-work/", include("work.urls")),
 ]

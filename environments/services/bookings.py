@@ -29,6 +29,7 @@ from environments.services._common import (
     org_path,
     require,
 )
+from environments.signals import bookings_changed_send
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Team, TeamMember
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
@@ -105,6 +106,7 @@ def booking_request(*, actor: Actor, start: datetime, end: datetime, purpose: st
         for booking in bookings:
             audit_record(actor=actor, action="booking.requested", instance=booking, after=snapshot(booking))
         _ask_approvers(actor, [b for b in bookings if b.status == Booking.Status.REQUESTED])
+        bookings_changed_send(env.pk for env in targets)
     return bookings
 
 
@@ -159,6 +161,7 @@ def _decide(*, actor: Actor, booking: Booking, approve: bool, note: str) -> Book
                body=f"{actor.label} {verdict} your booking from {booking.start:%Y-%m-%d %H:%M} UTC"
                     + (f": {booking.decision_note}" if booking.decision_note else "."),
                url=org_path("environments:my_bookings"))
+        bookings_changed_send([env.pk])
     return booking
 
 
@@ -212,6 +215,7 @@ def booking_cancel(*, actor: Actor, booking: Booking, note: str = "") -> Booking
         _end_leases(booking, now)
         audit_record(actor=actor, action="booking.cancelled", instance=booking, before=before,
                      after=snapshot(booking), message=note[:500])
+        bookings_changed_send([env.pk])
     return booking
 
 
@@ -236,6 +240,7 @@ def booking_extend(*, actor: Actor, booking: Booking, end: datetime) -> Booking:
         _save_period_change(booking, env)
         audit_record(actor=actor, action="booking.extended", instance=booking, before=before,
                      after=snapshot(booking))
+        bookings_changed_send([env.pk])
     return booking
 
 
@@ -258,4 +263,5 @@ def booking_release(*, actor: Actor, booking: Booking) -> Booking:
         _end_leases(booking, now)
         audit_record(actor=actor, action="booking.released", instance=booking, before=before,
                      after=snapshot(booking))
+        bookings_changed_send([env.pk])
     return booking

@@ -22,6 +22,7 @@ from environments.models import (
 from environments.periods import check_period, expand
 from environments.views.base import EnvPage, page_of
 from vsm.errors import DomainError
+from vsm.live import live_unchanged
 from vsm.tenancy.roles import Perm
 
 # --- booking --------------------------------------------------------------------------------
@@ -138,7 +139,7 @@ def _approval_queue(request, actor, error: DomainError | None = None, status: in
 
 class ApprovalQueueView(EnvPage):
     def get(self, request):
-        return _approval_queue(request, self.actor)
+        return live_unchanged(request) or _approval_queue(request, self.actor)
 
 
 class _DecisionView(EnvPage):

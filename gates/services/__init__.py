@@ -16,10 +16,11 @@ from gates.services.checklists import (
 )
 from gates.services.ci_results import ci_result_reevaluate_gates, ci_result_report, ci_results_sweep
 from gates.services.decisions import criterion_waive, gate_policy_update, gate_sign_off, waiver_revoke
+from gates.services.requests import sign_off_request
 
 __all__ = [
     "MAX_SIGN_OFFS",
     "criterion_add", "criterion_remove", "criterion_update", "gate_create", "gate_evaluate",
     "gate_reevaluate_dependents", "gate_update", "ci_result_reevaluate_gates", "ci_result_report", "ci_results_sweep",
-    "criterion_waive", "gate_policy_update", "gate_sign_off", "waiver_revoke",
+    "criterion_waive", "gate_policy_update", "gate_sign_off", "waiver_revoke", "sign_off_request",
 ]

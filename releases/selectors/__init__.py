@@ -41,6 +41,7 @@ from releases.selectors.releases import (
     template_get,
     template_list,
 )
+from releases.selectors.risks import PhaseState, Risk, phase_states, releases_at_risk
 
 __all__ = [
     "CheckFacts", "check_facts", "register_fact",
@@ -53,4 +54,5 @@ __all__ = [
     "LateDependency", "PhaseCollisions", "Rollup", "dependency_warnings", "phase_collisions",
     "phases_with_gates", "release_calendar", "release_detail_list", "release_get",
     "release_list", "release_refs", "release_rollup", "template_get", "template_list",
+    "PhaseState", "Risk", "phase_states", "releases_at_risk",
 ]

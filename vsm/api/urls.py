@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("vsm.audit.api.urls")),
     path("", include("gates.api.urls")),
     path("", include("environments.api.urls")),
+    path("", include("work.api.urls")),
     path("metrics/", include("analytics.api.urls")),
     path("", include("orgconfig.api.urls")),
 ]

@@ -48,3 +48,9 @@ def audit_event_changes(event: AuditEvent) -> list[FieldChange]:
         new = _as_json(after[field]) if field in after else None
         rows.append(FieldChange(field=field, before=old, after=new, changed=old != new))
     return sorted(rows, key=lambda row: not row.changed)
+
+
+def audit_latest_id() -> int:
+    """The id of the organization's newest audit event (0 before the first): every service writes
+    one with its change, so it versions whatever pages show (vsm.live)."""
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0

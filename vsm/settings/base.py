@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "integrations",
     "analytics",
     "orgconfig",
+    "work",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vsm.tenancy.context_processors.organization",
                 "orgconfig.context_processors.managed_by_file",
+                "vsm.notifications.context_processors.unread_notifications",
             ],
             # `membership|may:"app:page"` in every template: controls follow the pages' own rules.
             "builtins": ["vsm.tenancy.templatetags.offers"],

@@ -29,6 +29,7 @@ from releases.selectors.releases import (
     LateDependency,
     PhaseCollisions,
     Rollup,
+    booking_release_choices,
     dependency_warnings,
     phase_collisions,
     phases_with_gates,
@@ -50,7 +51,7 @@ __all__ = [
     "FreezeOccurrence", "freeze_active", "freeze_active_anywhere_in", "freeze_occurrences",
     "freeze_override_in_force", "freeze_override_list",
     "freeze_not_over", "freeze_window_get", "freeze_window_list",
-    "LateDependency", "PhaseCollisions", "Rollup", "dependency_warnings", "phase_collisions",
+    "LateDependency", "PhaseCollisions", "Rollup", "booking_release_choices", "dependency_warnings", "phase_collisions",
     "phases_with_gates", "release_calendar", "release_detail_list", "release_get",
     "release_list", "release_refs", "release_rollup", "template_get", "template_list",
 ]

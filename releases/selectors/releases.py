@@ -25,6 +25,7 @@ from releases.models import (
 from releases.selectors.freezes import FreezeOccurrence, freeze_occurrences
 
 OPEN = [ReleaseStatus.DRAFT, ReleaseStatus.PLANNED, ReleaseStatus.IN_PROGRESS]
+BOOKING_REF_MAX = 120  # environments' Booking.release_ref
 
 
 def release_list() -> QuerySet[Release]:
@@ -93,6 +94,15 @@ def release_rollup(*, release: Release) -> Rollup:
 def release_refs(release: Release) -> set[str]:
     """What a booking's "release" field may say to mean this release (compared case-insensitively)."""
     return {release.version.lower(), f"{release.name} {release.version}".lower(), f"release-{release.pk}"}
+
+
+def booking_release_choices() -> list[tuple[str, str]]:
+    """The open releases a booking may name, for the booking page's select. The stored value is
+    one of release_refs (the name and version, or `release-<id>` where that would not fit the
+    booking's 120 characters), so the "booking held" criterion finds the booking."""
+    releases = Release.objects.filter(status__in=OPEN).order_by(Coalesce("planned_start", "created_at"), "id")
+    return [(str(r) if len(str(r)) <= BOOKING_REF_MAX else f"release-{r.pk}", f"{r} ({r.get_status_display().lower()})")
+            for r in releases.only("pk", "name", "version", "status")]
 
 
 # --- dependencies ---------------------------------------------------------------------------

@@ -247,15 +247,25 @@ class ReleaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
                                            "Business sign-off (pending).",
             "fields": {"phase": ["Not advanced: ..."]},
             "details": {"gates": [{"gate": 12, "name": "Payments 2025.04 · UAT exit", "kind": "exit", "criteria": [
-                {"id": 40, "title": "Business sign-off", "state": "pending", "summary": "0 of 1 approvals"}]}]}}})])
+                {"id": 40, "title": "Business sign-off", "state": "pending", "summary": "0 of 1 approvals"}]}]}}}),
+            OpenApiExample("Frozen", status_codes=["409"], response_only=True, value={"error": {
+                "code": "conflict", "message": "Not advanced: starting PROD deploys into Payments Production, which "
+                                               "is frozen: 'Year-end freeze' until 2026-01-02T00:00:00+00:00. Break "
+                                               "the glass with a reason to go ahead.",
+                "fields": {"override_reason": ["Not advanced: ..."]},
+                "details": {"freezes": [{"freeze_window": 3, "name": "Year-end freeze",
+                                         "ends_at": "2026-01-02T00:00:00Z", "reason": ""}],
+                            "conflicts_with": ["freeze_window:3"]}}})])
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         """Finish the active phase and start the next (or start the first; after the last, the
         release is released). Refused while the active phase's exit gate or the next phase's
-        entry gate is not met."""
+        entry gate is not met, or while a freeze is in force on the environment the next phase
+        deploys into, unless `override_reason` breaks the glass."""
         release = self.get_object()
         data = self.valid(s.AdvanceSerializer)
-        services.release_advance_phase(actor=self.actor, release=release, phase_id=data.get("phase"))
+        services.release_advance_phase(actor=self.actor, release=release, phase_id=data.get("phase"),
+                                       override_reason=data.get("override_reason") or "")
         return Response(_release_detail(release.pk))
 
     @extend_schema(request=s.PhaseInputSerializer, responses={201: s.PhaseSerializer, 400: BAD_INPUT})

@@ -96,6 +96,7 @@ class CalendarView(EnvPage):
             "form": form, "view": view, "day": day, "start": start, "last": end - timedelta(seconds=1),
             "columns": columns, "rows": rows, "step_minutes": self.DRAG_STEP_MINUTES[view],
             "start_ms": int(start.timestamp() * 1000), "end_ms": int(end.timestamp() * 1000),
+            "zone_key": getattr(zone, "key", "UTC"),
             "page_obj": page,
             "previous_day": previous_day, "next_day": end.date() if view == "month" else day + step,
             "views": CalendarFilter.VIEWS,

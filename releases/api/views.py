@@ -321,7 +321,8 @@ class PhaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(parameters=[s.CollisionQuerySerializer], responses={200: OpenApiResponse(description=(
-        "freezes, bookings and late dependencies the move would collide with"))})
+        "freezes, bookings, full release slots (`full_slots`), the environment when it needs a booking and none is "
+        "held for the release (`unbooked`, its slug) and late dependencies the move would collide with"))})
     @action(detail=True, methods=["get"])
     def collisions(self, request, pk=None):
         """What moving the phase to these dates (and environment) would collide with, before saving."""
@@ -336,6 +337,9 @@ class PhaseViewSet(_ViewSet, mixins.RetrieveModelMixin):
                           "team": b.team.slug if b.team_id else None, "purpose": b.purpose} for b in found.bookings],
             "dependencies": [{"dependency": late.dependency.pk, "message": late.message, "needed_by": late.needed_by,
                               "finishes_at": late.finishes_at} for late in found.late],
+            "full_slots": [{"slot_window": slot.window.pk, "name": slot.window.name, "start": slot.start,
+                            "end": slot.end} for slot in found.full_slots],
+            "unbooked": found.unbooked.slug if found.unbooked else None,
         })
 
 

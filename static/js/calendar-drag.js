@@ -25,6 +25,10 @@
     return p.year + "-" + p.month + "-" + p.day + "T" + p.hour + ":" + p.minute;
   }
 
+  function label(ms) {
+    return local(ms).slice(5).replace("T", " ");
+  }
+
   // The moment under `x` on `track`, snapped to the step and kept inside the shown window.
   function momentAt(track, x) {
     var box = track.getBoundingClientRect();
@@ -41,7 +45,8 @@
     var span = windowEnd - windowStart;
     drag.mark.style.left = ((lower - windowStart) / span * 100) + "%";
     drag.mark.style.width = ((upper - lower) / span * 100) + "%";
-    drag.mark.textContent = upper > lower ? local(lower).slice(11) + " – " + local(upper).slice(11) : "";
+    // "12-07 10:00 – 12-07 12:00": the month and day too, since a drag may cross days.
+    drag.mark.textContent = upper > lower ? label(lower) + " – " + label(upper) : "";
   }
 
   timeline.addEventListener("pointerdown", function (event) {

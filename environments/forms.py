@@ -33,11 +33,21 @@ class BookingForm(forms.Form):
     end = LocalDateTimeField(help_text="the booking ends at this minute; the next one may start then")
     purpose = forms.CharField(max_length=500)
     kind = forms.ChoiceField(choices=BookingKind.choices, initial=BookingKind.CODE)
-    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), to_field_name="slug", required=False,
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug", required=False,
                                   help_text="empty: your team, if you are in exactly one")
     release_ref = forms.CharField(max_length=120, required=False, label="Release")
     rrule = forms.CharField(max_length=500, required=False, label="Repeat (RRULE)",
                             help_text="optional RFC 5545 rule, e.g. FREQ=WEEKLY;COUNT=4")
+
+    def __init__(self, *args, teams, releases: list[tuple[str, str]] | None = None, **kwargs):
+        """`teams`: those the person may book for (selectors.bookable_teams). `releases`: the open
+        releases to choose from (environments.release_choices); None keeps a text field."""
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        if releases is not None:
+            self.fields["release_ref"] = forms.ChoiceField(
+                choices=[("", "(none)"), *releases], required=False, label="Release",
+                help_text="the release this booking serves; its gates look for the booking")
 
     def clean(self):
         data = super().clean()
@@ -50,12 +60,12 @@ class BookingForm(forms.Form):
 
 
 class BookingCheckForm(BookingForm):
-    """What the htmx check reads: purpose and kind do not change whether a period is free."""
+    """What the htmx check reads: who books and what for do not change whether a period is free."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("purpose", "kind"):
-            self.fields[name].required = False
+        super().__init__(*args, teams=Team.objects.none(), **kwargs)
+        for name in ("purpose", "kind", "team", "release_ref"):
+            del self.fields[name]
 
 
 class DecisionForm(forms.Form):
@@ -64,12 +74,15 @@ class DecisionForm(forms.Form):
 
 
 class BookingActionForm(forms.Form):
-    action = forms.ChoiceField(choices=(("cancel", "Cancel"), ("release", "Release early"), ("extend", "Extend")))
+    """`change`: move the end to `end`, later (extend) or earlier (shorten), whichever it is."""
+
+    action = forms.ChoiceField(choices=(("cancel", "Cancel"), ("release", "Release early"), ("extend", "Extend"),
+                                        ("shorten", "Shorten"), ("change", "Change the end")))
     end = LocalDateTimeField(required=False, label="New end")
 
     def clean(self):
         data = super().clean()
-        if data.get("action") == "extend" and not data.get("end"):
+        if data.get("action") in ("extend", "shorten", "change") and not data.get("end"):
             self.add_error("end", "Give the new end.")
         return data
 

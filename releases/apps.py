@@ -7,7 +7,10 @@ class ReleasesConfig(AppConfig):
 
     def ready(self):
         # Gate rules over releases' data (see gates.rules); gates never imports releases.
-        from releases import rules, signals
+        from environments import release_choices
+        from releases import rules, selectors, signals
 
         rules.register()
         signals.connect()
+        # The booking page offers the open releases; environments never imports releases.
+        release_choices.register(selectors.booking_release_choices)

@@ -90,6 +90,11 @@ class PhaseForm(forms.Form):
         return data
 
 
+class AdvanceForm(forms.Form):
+    phase = forms.IntegerField(required=False, min_value=1)
+    override_reason = forms.CharField(max_length=2000, required=False, label="Reason for breaking the glass")
+
+
 class DependencyForm(forms.Form):
     depends_on = forms.ModelChoiceField(queryset=Release.objects.exclude(status=ReleaseStatus.CANCELLED).order_by(
         "name", "version"), label="Depends on")

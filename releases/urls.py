@@ -6,6 +6,7 @@ app_name = "releases"
 urlpatterns = [
     path("", views.ReleaseListView.as_view(), name="list"),
     path("new/", views.ReleaseCreateView.as_view(), name="create"),
+    path("new/preview/", views.ReleasePlanPreviewView.as_view(), name="create_preview"),
     path("calendar/", views.CalendarView.as_view(), name="calendar"),
     path("freezes/", views.FreezeListView.as_view(), name="freezes"),
     path("freezes/<int:freeze_id>/", views.FreezeEditView.as_view(), name="freeze_edit"),

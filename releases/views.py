@@ -23,6 +23,7 @@ from releases.filters import ReleasePageFilter
 from releases.forms import (
     ActivityCompleteForm,
     ActivityForm,
+    AdvanceForm,
     CalendarForm,
     DependencyForm,
     FreezeWindowForm,
@@ -106,6 +107,23 @@ class ReleaseCreateView(ReleasePage):
         return self.org_redirect("releases:detail", release_id=release.pk)
 
 
+class ReleasePlanPreviewView(ReleasePage):
+    """The htmx preview of the create form: the phases a template would lay out from the planned
+    start, each with what it would collide with, before the release is saved. Always 200."""
+
+    def get(self, request):
+        form = ReleaseForm(request.GET)
+        form.is_valid()  # what did validate is in cleaned_data; the rest waits for the person
+        data = form.cleaned_data
+        template, start, stream = data.get("template"), data.get("planned_start"), data.get("value_stream")
+        rows = None
+        if template is not None and start is not None:
+            plan = selectors.template_plan(template=template, planned_start=start, value_stream=stream)
+            rows = selectors.plan_collisions(plan=plan, name=data.get("name") or "", version=data.get("version") or "",
+                                             value_stream=stream)
+        return render(request, "releases/_plan_preview.html", {"rows": rows, "template": template})
+
+
 # --- detail ---------------------------------------------------------------------------------
 
 def _audit_trail(release: Release, phases: list[Phase]) -> list:
@@ -141,10 +159,21 @@ def _detail(view: ReleasePage, release_id: int, status: int = 200, **extra: Any)
         "slot_bookings": selectors.slot_booking_list(release=release, upcoming=True)[:10],
         "recent_changes": _audit_trail(release, phases) if view.actor.has(Perm.VIEW_AUDIT) else None,
         "dependency_form": DependencyForm(), "activity_form": ActivityForm(),
+        **_advance_preview(view, release, following),
         "next_url": reverse("releases:detail", kwargs={"org_slug": view.org.slug, "release_id": release.pk}),
         **extra,
     }
     return render(view.request, "releases/detail.html", context, status=status)
+
+
+def _advance_preview(view: ReleasePage, release: Release, following: Phase | None) -> dict[str, Any]:
+    """What starting the next phase collides with, and the freezes in force on its environment
+    that need the glass broken, for release managers before they press the button."""
+    if following is None or release.is_closed or not view.actor.has(Perm.MANAGE_RELEASES):
+        return {}
+    return {"advance_collisions": selectors.advance_collisions(release=release, phase=following),
+            "frozen": [f for f in selectors.advance_freezes(release=release, phase=following) if f.override is None],
+            "can_break_glass": services.override_refusal(actor=view.actor, release=release) is None}
 
 
 class ReleaseDetailView(ReleasePage):
@@ -157,10 +186,12 @@ class AdvanceView(ReleasePage):
 
     def post(self, request, release_id: int):
         release = get_object_or_404(Release, pk=release_id)
-        phase_id = request.POST.get("phase")
+        form = AdvanceForm(request.POST)
         try:
-            services.release_advance_phase(actor=self.actor, release=release,
-                                           phase_id=int(phase_id) if phase_id and phase_id.isdigit() else None)
+            if not form.is_valid():
+                raise DomainError(next(iter(form.errors.values()))[0], fields=form.errors)
+            services.release_advance_phase(actor=self.actor, release=release, phase_id=form.cleaned_data["phase"],
+                                           override_reason=form.cleaned_data["override_reason"])
         except DomainError as error:
             return _detail(self, release_id, status=error.status, advance_error=error)
         release.refresh_from_db()

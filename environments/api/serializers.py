@@ -157,7 +157,11 @@ class DecisionSerializer(InputSerializer):
 
 
 class ExtendSerializer(InputSerializer):
-    end = AwareDateTimeField()
+    end = AwareDateTimeField(help_text="the new end, later than the current one")
+
+
+class ShortenSerializer(InputSerializer):
+    end = AwareDateTimeField(help_text="the new end: earlier than the current one, after the start and in the future")
 
 
 # --- outages --------------------------------------------------------------------------------

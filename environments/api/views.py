@@ -118,13 +118,14 @@ class GroupViewSet(OrgViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin)
 
 class BookingViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     """Bookings: request (one environment, a group, or a recurrence), then approve, reject,
-    cancel, extend or release early."""
+    cancel, extend, shorten or release early."""
 
     queryset = Booking.objects.all()
     serializer_class = s.BookingSerializer
     lookup_value_converter = "int"
     action_permissions = {"create": Perm.BOOK_ENVIRONMENTS, "cancel": Perm.BOOK_ENVIRONMENTS,
-                          "extend": Perm.BOOK_ENVIRONMENTS, "release": Perm.BOOK_ENVIRONMENTS,
+                          "extend": Perm.BOOK_ENVIRONMENTS, "shorten": Perm.BOOK_ENVIRONMENTS,
+                          "release": Perm.BOOK_ENVIRONMENTS,
                           # whether this person approves this environment is the service's call
                           "approve": Perm.VIEW, "reject": Perm.VIEW}
     filtersets = {"list": BookingFilter}
@@ -194,6 +195,13 @@ class BookingViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     def extend(self, request, pk=None):
         """Move the end later, if the added time is free."""
         return self._act(services.booking_extend, s.ExtendSerializer)
+
+    @extend_schema(request=s.ShortenSerializer, responses={200: s.BookingSerializer, 400: ERROR, 409: ERROR})
+    @action(detail=True, methods=["post"])
+    def shorten(self, request, pk=None):
+        """Move the end earlier (still after the start and in the future); the time after it is
+        free again and leases under the booking end with it."""
+        return self._act(services.booking_shorten, s.ShortenSerializer)
 
     @extend_schema(request=None, responses={200: s.BookingSerializer, 409: ERROR})
     @action(detail=True, methods=["post"])

@@ -3,6 +3,7 @@
 from environments.selectors.bookings import (
     Availability,
     Collision,
+    RequestClash,
     approved_overlapping,
     booking_brief,
     booking_conflict,
@@ -18,8 +19,10 @@ from environments.selectors.bookings import (
     of_user,
     outage_brief,
     outages_overlapping,
+    request_clashes,
 )
 from environments.selectors.inventory import (
+    bookable_teams,
     can_approve,
     environment_get,
     environment_list,
@@ -45,11 +48,12 @@ from environments.selectors.requests import (
 )
 
 __all__ = [
-    "Availability", "Collision", "LeaseDecision", "active_leases", "approval_queue", "approved_overlapping",
-    "availability_reasons", "booking_brief", "booking_conflict", "booking_covering", "booking_list",
+    "Availability", "Collision", "LeaseDecision", "RequestClash", "active_leases", "approval_queue",
+    "approved_overlapping",
+    "availability_reasons", "bookable_teams", "booking_brief", "booking_conflict", "booking_covering", "booking_list",
     "calendar_entries", "can_approve", "collisions", "deployment_approval_list", "environment_availability",
     "environment_bookings", "environment_get", "environment_list", "equivalent_free_environment", "group_get",
     "group_list", "is_environment_manager", "lease_check", "lease_list", "managed_team_ids", "my_bookings",
     "next_free_slot", "of_user", "outage_brief", "outage_list", "outages_overlapping", "provisioning_request_list",
-    "team_ids_of", "teams_of",
+    "request_clashes", "team_ids_of", "teams_of",
 ]

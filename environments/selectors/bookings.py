@@ -161,14 +161,53 @@ def collisions(*, environments: list[Environment], periods: list[Period], exclud
         bookings[row.environment_id].append(row)
     for row in outages_overlapping(environment_ids=ids, start=lower, end=upper):
         outages[row.environment_id].append(row)
-    found = []
-    for env in environments:
-        for start, end in periods:
-            hits = [b for b in bookings[env.pk] if overlaps((b.start, b.end), (start, end))]
-            full = peak_overlap([(b.start, b.end) for b in hits], start, end) >= env.capacity
-            blocked = [o for o in outages[env.pk] if overlaps((o.start, o.end), (start, end))]
-            if full or blocked:
-                found.append(Collision(env, start, end, hits if full else [], blocked))
+    found = [_collision(env, start, end, bookings[env.pk], outages[env.pk]) for env in environments
+             for start, end in periods]
+    return [c for c in found if c is not None]
+
+
+def _collision(env: Environment, start: datetime, end: datetime, bookings: list[Booking], outages: list[Outage]
+               ) -> Collision | None:
+    """Whether one more booking of `env` for [start, end) exceeds its capacity, given its approved
+    `bookings`, or overlaps one of its `outages`."""
+    hits = [b for b in bookings if overlaps((b.start, b.end), (start, end))]
+    full = peak_overlap([(b.start, b.end) for b in hits], start, end) >= env.capacity
+    blocked = [o for o in outages if overlaps((o.start, o.end), (start, end))]
+    return Collision(env, start, end, hits if full else [], blocked) if full or blocked else None
+
+
+@dataclass
+class RequestClash:
+    """What approving a waiting booking would collide with: approved bookings filling the
+    environment, outages, and other waiting requests for the same time (approving one of them
+    may refuse the other)."""
+
+    bookings: list[Booking] = field(default_factory=list)
+    outages: list[Outage] = field(default_factory=list)
+    rivals: list[Booking] = field(default_factory=list)
+
+
+def request_clashes(*, waiting: list[Booking]) -> dict[int, RequestClash]:
+    """For each waiting booking that collides with something, what (see RequestClash), by id. Two
+    queries whatever the number of requests; rivals are found among `waiting`."""
+    if not waiting:
+        return {}
+    lower, upper = min(b.start for b in waiting), max(b.end for b in waiting)
+    ids = sorted({b.environment_id for b in waiting})
+    approved: dict[int, list[Booking]] = defaultdict(list)
+    outages: dict[int, list[Outage]] = defaultdict(list)
+    for row in approved_overlapping(environment_ids=ids, start=lower, end=upper):
+        approved[row.environment_id].append(row)
+    for row in outages_overlapping(environment_ids=ids, start=lower, end=upper):
+        outages[row.environment_id].append(row)
+    found = {}
+    for booking in waiting:
+        hit = _collision(booking.environment, booking.start, booking.end, approved[booking.environment_id],
+                         outages[booking.environment_id])
+        rivals = [b for b in waiting if b.pk != booking.pk and b.environment_id == booking.environment_id
+                  and overlaps((b.start, b.end), (booking.start, booking.end))]
+        if hit is not None or rivals:
+            found[booking.pk] = RequestClash(hit.bookings if hit else [], hit.outages if hit else [], rivals)
     return found
 
 

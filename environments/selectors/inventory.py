@@ -38,6 +38,14 @@ def teams_of(*, user: User) -> QuerySet[Team]:
     return Team.objects.filter(memberships__user=user).order_by("name")
 
 
+def bookable_teams(*, actor: Actor) -> QuerySet[Team]:
+    """The teams `actor` may book for: every team for environment managers, else their own
+    (the rule booking_request applies)."""
+    if actor.has(Perm.MANAGE_ENVIRONMENTS):
+        return Team.objects.order_by("name")
+    return teams_of(user=actor.user) if actor.user is not None else Team.objects.none()
+
+
 def managed_team_ids(*, user: User | None) -> set[int]:
     if user is None:
         return set()

@@ -8,6 +8,7 @@ from environments.services.bookings import (
     booking_reject,
     booking_release,
     booking_request,
+    booking_shorten,
 )
 from environments.services.inventory import (
     environment_create,
@@ -32,6 +33,7 @@ from environments.services.requests import (
 __all__ = [
     "BookingConflict", "LeaseDenied",
     "booking_approve", "booking_cancel", "booking_extend", "booking_reject", "booking_release", "booking_request",
+    "booking_shorten",
     "environment_create", "environment_delete", "environment_set_status", "environment_update",
     "group_create", "group_delete", "group_set_members", "group_update", "outage_create", "outage_delete",
     "lease_acquire", "lease_release", "lease_renew",

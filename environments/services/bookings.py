@@ -1,5 +1,5 @@
 """Booking an environment: request (single, recurring or a whole group), approve, reject,
-cancel, extend and release early.
+cancel, extend, shorten and release early.
 
 Capacity is guarded twice. Every write that could make approved bookings overlap first locks the
 environment row (`SELECT ... FOR UPDATE`), then counts the overlap and inserts in the same
@@ -241,6 +241,34 @@ def booking_extend(*, actor: Actor, booking: Booking, end: datetime) -> Booking:
         audit_record(actor=actor, action="booking.extended", instance=booking, before=before,
                      after=snapshot(booking))
         bookings_changed_send([env.pk])
+    return booking
+
+
+def booking_shorten(*, actor: Actor, booking: Booking, end: datetime) -> Booking:
+    """Move the end earlier; the time after it is free again. The new end stays after the start
+    and in the future (to stop now, release the booking; to give it all back, cancel it). Leases
+    under the booking end with it."""
+    require(actor, Perm.BOOK_ENVIRONMENTS)
+    require_aware("end", end)
+    with transaction.atomic():
+        env, booking = _locked(booking)
+        _require_holder(actor, booking)
+        now = timezone.now()
+        if not booking.is_active or booking.end <= now:
+            raise Conflict("Only a current or upcoming booking can be shortened.", fields={"status": [booking.status]})
+        if end >= booking.end:
+            raise InvalidInput.field("end", f"The new end must be before the current end ({booking.end.isoformat()}).")
+        if end <= booking.start:
+            raise InvalidInput.field("end", f"The new end must be after the start ({booking.start.isoformat()}); "
+                                            "cancel the booking to give all of it back.")
+        if end <= now:
+            raise InvalidInput.field("end", "The new end has passed; release the booking to end it now.")
+        before = snapshot(booking)
+        booking.period = make_period(booking.start, end)
+        booking.save(update_fields=["period"])
+        Lease.objects.filter(booking=booking, released_at__isnull=True, expires_at__gt=end).update(expires_at=end)
+        audit_record(actor=actor, action="booking.shortened", instance=booking, before=before,
+                     after=snapshot(booking))
     return booking
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -20,24 +23,44 @@ from environments.models import (
     DeploymentApprovalRequest,
 )
 from environments.periods import check_period, expand
+from environments.release_choices import release_choices
 from environments.views.base import EnvPage, page_of
-from vsm.errors import DomainError
+from vsm.errors import DomainError, InvalidInput
 from vsm.live import live_unchanged
 from vsm.tenancy.roles import Perm
 
 # --- booking --------------------------------------------------------------------------------
 
+def _carried(data, *dropped: str) -> str:
+    """The booking form's values as a query string, without `dropped`: the links a conflict offers
+    ("Use this slot", "Free instead") keep everything already typed."""
+    return urlencode({name: data[name] for name in BookingForm.base_fields
+                      if name not in dropped and data.get(name)})
+
+
+def _conflict_links(data) -> dict[str, str]:
+    return {"carry_slot": _carried(data, "start", "end"), "carry_alternative": _carried(data, "environment", "group")}
+
+
 class BookView(EnvPage):
     write_permission = Perm.BOOK_ENVIRONMENTS
 
+    def booking_form(self, data=None) -> BookingForm:
+        teams = selectors.bookable_teams(actor=self.actor)
+        initial = {name: self.request.GET[name] for name in BookingForm.base_fields if self.request.GET.get(name)}
+        if "team" not in initial and data is None:
+            only = list(teams[:2])
+            initial["team"] = only[0] if len(only) == 1 else None
+        return BookingForm(data, initial=initial, teams=teams, releases=release_choices())
+
     def get(self, request, form=None, conflict=None, status=200):
-        if form is None:
-            form = BookingForm(initial={k: request.GET[k] for k in ("environment", "group", "start", "end")
-                                        if request.GET.get(k)})
-        return render(request, "environments/book.html", {"form": form, "conflict": conflict}, status=status)
+        context = {"form": form or self.booking_form(), "conflict": conflict}
+        if conflict is not None:
+            context.update(_conflict_links(request.POST))
+        return render(request, "environments/book.html", context, status=status)
 
     def post(self, request):
-        form = BookingForm(request.POST)
+        form = self.booking_form(request.POST)
         if not form.is_valid():
             return self.get(request, form=form, status=400)
         data = form.cleaned_data
@@ -67,7 +90,7 @@ class BookCheckView(EnvPage):
 
     def get(self, request):
         form = BookingCheckForm(request.GET)
-        context = {"conflict": None, "ready": False, "problem": None}
+        context = {"conflict": None, "ready": False, "problem": None, **_conflict_links(request.GET)}
         if form.is_valid():
             data = form.cleaned_data
             targets = [data["environment"]] if data["environment"] else list(data["group"].environments.all())
@@ -89,8 +112,11 @@ class BookCheckView(EnvPage):
 
 def _my_bookings_context(request) -> dict:
     current, past = selectors.my_bookings(user=request.user)
+    current = list(current[:50])
+    for booking in current:  # the one-click "+1 h"
+        booking.end_plus_hour = booking.end + timedelta(hours=1)
     return {
-        "current": current[:50], "page_obj": page_of(request, past), "now": timezone.now(),
+        "current": current, "page_obj": page_of(request, past), "now": timezone.now(),
         "team_feeds": [(team, request.build_absolute_uri(feed_path(org_slug=request.organization.slug, team=team)))
                        for team in selectors.teams_of(user=request.user)],
     }
@@ -102,9 +128,19 @@ class MyBookingsView(EnvPage):
 
 
 class BookingActionView(EnvPage):
-    """Cancel, release early or extend one of my bookings; refusals re-render my bookings."""
+    """Cancel, release early, extend or shorten one of my bookings; a refusal re-renders my
+    bookings with the reason on the booking's own row."""
 
     write_permission = Perm.BOOK_ENVIRONMENTS
+
+    def change_end(self, booking: Booking, action: str, end) -> str:
+        if action == "change":
+            if end == booking.end:
+                raise InvalidInput.field("end", "That is the current end; choose a later or an earlier one.")
+            action = "extend" if end > booking.end else "shorten"
+        change = services.booking_extend if action == "extend" else services.booking_shorten
+        change(actor=self.actor, booking=booking, end=end)
+        return "extended" if action == "extend" else "shortened"
 
     def post(self, request, booking_id: int):
         booking = get_object_or_404(Booking.objects.select_related("environment"), pk=booking_id)
@@ -120,10 +156,12 @@ class BookingActionView(EnvPage):
                 services.booking_release(actor=self.actor, booking=booking)
                 messages.success(request, f"{booking.environment.name} is free again.")
             else:
-                services.booking_extend(actor=self.actor, booking=booking, end=form.cleaned_data["end"])
-                messages.success(request, f"Your booking of {booking.environment.name} was extended.")
+                done = self.change_end(booking, action, form.cleaned_data["end"])
+                messages.success(request, f"Your booking of {booking.environment.name} was {done}.")
         except DomainError as error:
-            context = {**_my_bookings_context(request), "error": error, "error_booking": booking.pk}
+            context = _my_bookings_context(request)
+            on_row = any(b.pk == booking.pk for b in context["current"])
+            context.update(error=error, error_booking=booking.pk if on_row else None)
             return render(request, "environments/my_bookings.html", context, status=error.status)
         return self.org_redirect("environments:my_bookings")
 
@@ -132,8 +170,10 @@ class BookingActionView(EnvPage):
 
 def _approval_queue(request, actor, error: DomainError | None = None, status: int = 200):
     bookings, deployments = selectors.approval_queue(actor=actor)
+    bookings = list(bookings[:100])
+    clashes = selectors.request_clashes(waiting=bookings)
     return render(request, "environments/approvals.html", {
-        "bookings": bookings[:100], "deployments": deployments[:100], "error": error,
+        "bookings": [(b, clashes.get(b.pk)) for b in bookings], "deployments": deployments[:100], "error": error,
     }, status=status)
 
 

@@ -74,6 +74,8 @@ def _placed(items, start: datetime, end: datetime) -> list[dict]:
 
 class CalendarView(EnvPage):
     STEP = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=31)}
+    # What a drag on the timeline snaps to: about one column's width split into a few steps.
+    DRAG_STEP_MINUTES = {"day": 15, "week": 60, "month": 24 * 60}
 
     def get(self, request):
         filters = CalendarFilter(request.GET, queryset=selectors.environment_list())
@@ -93,7 +95,9 @@ class CalendarView(EnvPage):
         previous_day = (start - timedelta(days=1)).date() if view == "month" else day - step
         return render(request, "environments/calendar.html", {
             "form": form, "view": view, "day": day, "start": start, "last": end - timedelta(seconds=1),
-            "columns": columns, "rows": rows,
+            "columns": columns, "rows": rows, "step_minutes": self.DRAG_STEP_MINUTES[view],
+            "start_ms": int(start.timestamp() * 1000), "end_ms": int(end.timestamp() * 1000),
+            "zone_key": getattr(zone, "key", "UTC"),
             "page_obj": page,
             "previous_day": previous_day, "next_day": end.date() if view == "month" else day + step,
             "views": CalendarFilter.VIEWS,

@@ -326,6 +326,10 @@ class ReleaseUpdateSerializer(InputSerializer):
 class AdvanceSerializer(InputSerializer):
     phase = serializers.IntegerField(required=False, min_value=1, help_text=(
         "the phase you mean to move on (the active one, or the first to start); another answers 409"))
+    override_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text=(
+        "break-glass: start the next phase although its environment is frozen, with this reason (people allowed "
+        "to override freezes, or an emergency release; tokens only with TOKENS_MAY_BREAK_GLASS); an override per "
+        "freeze is granted for the release and audited. Without it a freeze in force answers 409 naming it"))
 
 
 class DependencyInputSerializer(InputSerializer):

@@ -228,15 +228,25 @@ class ReleaseViewSet(OrgViewSet, mixins.RetrieveModelMixin):
                                            "Business sign-off (pending).",
             "fields": {"phase": ["Not advanced: ..."]},
             "details": {"gates": [{"gate": 12, "name": "Payments 2025.04 · UAT exit", "kind": "exit", "criteria": [
-                {"id": 40, "title": "Business sign-off", "state": "pending", "summary": "0 of 1 approvals"}]}]}}})])
+                {"id": 40, "title": "Business sign-off", "state": "pending", "summary": "0 of 1 approvals"}]}]}}}),
+            OpenApiExample("Frozen", status_codes=["409"], response_only=True, value={"error": {
+                "code": "conflict", "message": "Not advanced: starting PROD deploys into Payments Production, which "
+                                               "is frozen: 'Year-end freeze' until 2026-01-02T00:00:00+00:00. Break "
+                                               "the glass with a reason to go ahead.",
+                "fields": {"override_reason": ["Not advanced: ..."]},
+                "details": {"freezes": [{"freeze_window": 3, "name": "Year-end freeze",
+                                         "ends_at": "2026-01-02T00:00:00Z", "reason": ""}],
+                            "conflicts_with": ["freeze_window:3"]}}})])
     @action(detail=True, methods=["post"])
     def advance(self, request, pk=None):
         """Finish the active phase and start the next (or start the first; after the last, the
         release is released). Refused while the active phase's exit gate or the next phase's
-        entry gate is not met."""
+        entry gate is not met, or while a freeze is in force on the environment the next phase
+        deploys into, unless `override_reason` breaks the glass."""
         release = self.get_object()
         data = self.valid(s.AdvanceSerializer)
-        services.release_advance_phase(actor=self.actor, release=release, phase_id=data.get("phase"))
+        services.release_advance_phase(actor=self.actor, release=release, phase_id=data.get("phase"),
+                                       override_reason=data.get("override_reason") or "")
         return Response(_release_detail(release.pk))
 
     @extend_schema(request=s.PhaseInputSerializer, responses={201: s.PhaseSerializer, 400: BAD_INPUT})
@@ -292,7 +302,8 @@ class PhaseViewSet(OrgViewSet, mixins.RetrieveModelMixin):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(parameters=[s.CollisionQuerySerializer], responses={200: OpenApiResponse(description=(
-        "freezes, bookings and late dependencies the move would collide with"))})
+        "freezes, bookings, full release slots (`full_slots`), the environment when it needs a booking and none is "
+        "held for the release (`unbooked`, its slug) and late dependencies the move would collide with"))})
     @action(detail=True, methods=["get"])
     def collisions(self, request, pk=None):
         """What moving the phase to these dates (and environment) would collide with, before saving."""
@@ -307,6 +318,9 @@ class PhaseViewSet(OrgViewSet, mixins.RetrieveModelMixin):
                           "team": b.team.slug if b.team_id else None, "purpose": b.purpose} for b in found.bookings],
             "dependencies": [{"dependency": late.dependency.pk, "message": late.message, "needed_by": late.needed_by,
                               "finishes_at": late.finishes_at} for late in found.late],
+            "full_slots": [{"slot_window": slot.window.pk, "name": slot.window.name, "start": slot.start,
+                            "end": slot.end} for slot in found.full_slots],
+            "unbooked": found.unbooked.slug if found.unbooked else None,
         })
 
 

@@ -26,12 +26,18 @@ from releases.selectors.freezes import (
     freeze_window_list,
 )
 from releases.selectors.releases import (
+    FreezeInTheWay,
     LateDependency,
     PhaseCollisions,
+    PlannedPhase,
     Rollup,
+    advance_collisions,
+    advance_freezes,
+    booking_release_choices,
     dependency_warnings,
     phase_collisions,
     phases_with_gates,
+    plan_collisions,
     release_calendar,
     release_detail_list,
     release_get,
@@ -40,6 +46,7 @@ from releases.selectors.releases import (
     release_rollup,
     template_get,
     template_list,
+    template_plan,
 )
 from releases.selectors.risks import PhaseState, Risk, phase_states, releases_at_risk
 
@@ -51,7 +58,9 @@ __all__ = [
     "FreezeOccurrence", "freeze_active", "freeze_active_anywhere_in", "freeze_occurrences",
     "freeze_override_in_force", "freeze_override_list",
     "freeze_not_over", "freeze_window_get", "freeze_window_list",
-    "LateDependency", "PhaseCollisions", "Rollup", "dependency_warnings", "phase_collisions",
+    "FreezeInTheWay", "LateDependency", "PhaseCollisions", "PlannedPhase", "Rollup", "advance_collisions",
+    "advance_freezes", "booking_release_choices", "dependency_warnings", "phase_collisions",
+    "plan_collisions", "template_plan",
     "phases_with_gates", "release_calendar", "release_detail_list", "release_get",
     "release_list", "release_refs", "release_rollup", "template_get", "template_list",
     "PhaseState", "Risk", "phase_states", "releases_at_risk",

@@ -3,16 +3,19 @@ the release a deployment belongs to, dependency warnings and what moving a phase
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from environments.models import Booking, Environment
 from environments.selectors import approved_overlapping
 from releases.models import (
     DeploymentActivity,
+    FreezeOverride,
     Phase,
     PhaseStatus,
     Release,
@@ -22,9 +25,12 @@ from releases.models import (
     ReleaseTemplate,
     TemplatePhase,
 )
-from releases.selectors.freezes import FreezeOccurrence, freeze_occurrences
+from releases.selectors.deployments import Slot, slots_between
+from releases.selectors.freezes import FreezeOccurrence, freeze_active, freeze_occurrences, freeze_override_in_force
+from vsm.catalog.models import ValueStream
 
 OPEN = [ReleaseStatus.DRAFT, ReleaseStatus.PLANNED, ReleaseStatus.IN_PROGRESS]
+BOOKING_REF_MAX = 120  # environments' Booking.release_ref
 
 
 def release_list() -> QuerySet[Release]:
@@ -95,6 +101,15 @@ def release_refs(release: Release) -> set[str]:
     return {release.version.lower(), f"{release.name} {release.version}".lower(), f"release-{release.pk}"}
 
 
+def booking_release_choices() -> list[tuple[str, str]]:
+    """The open releases a booking may name, for the booking page's select. The stored value is
+    one of release_refs (the name and version, or `release-<id>` where that would not fit the
+    booking's 120 characters), so the "booking held" criterion finds the booking."""
+    releases = Release.objects.filter(status__in=OPEN).order_by(Coalesce("planned_start", "created_at"), "id")
+    return [(str(r) if len(str(r)) <= BOOKING_REF_MAX else f"release-{r.pk}", f"{r} ({r.get_status_display().lower()})")
+            for r in releases.only("pk", "name", "version", "status")]
+
+
 # --- dependencies ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -130,34 +145,57 @@ def dependency_warnings(*, release: Release) -> list[LateDependency]:
     return [late for late in found if late is not None]
 
 
-# --- moving a phase -------------------------------------------------------------------------
+# --- what a plan collides with -----------------------------------------------------------------
 
 @dataclass
 class PhaseCollisions:
+    """What a phase running [start, end) in an environment collides with: freeze windows, other
+    people's bookings of the environment, full release slots (a production phase whose every
+    slot is taken), the environment not being booked for the release where it needs a booking,
+    and dependencies that would be late."""
+
     freezes: list[FreezeOccurrence] = field(default_factory=list)
     bookings: list[Booking] = field(default_factory=list)
+    full_slots: list[Slot] = field(default_factory=list)
+    unbooked: Environment | None = None
     late: list[LateDependency] = field(default_factory=list)
 
     @property
     def any(self) -> bool:
-        return bool(self.freezes or self.bookings or self.late)
+        return bool(self.freezes or self.bookings or self.full_slots or self.unbooked or self.late)
+
+
+def _full_slots(start: datetime, end: datetime, environment: Environment | None) -> list[Slot]:
+    """The release slots within a production phase, when every one of them is full."""
+    if environment is None or not environment.is_production:
+        return []
+    slots = slots_between(start=start, end=end, limit=50)
+    return slots if slots and all(slot.free == 0 for slot in slots) else []
+
+
+def _collisions_in(*, start: datetime, end: datetime, environment: Environment | None, value_stream,
+                   refs: set[str]) -> PhaseCollisions:
+    """What a phase of the release known by `refs` (release_refs) collides with in [start, end);
+    dependencies aside, which need the release."""
+    found = PhaseCollisions()
+    found.freezes = freeze_occurrences(start=start, end=end, environment=environment, value_stream=value_stream)
+    if environment is not None:
+        held = list(approved_overlapping(environment_ids=[environment.pk], start=start, end=end))
+        ours = [b for b in held if b.release_ref.strip().lower() in refs]
+        found.bookings = [b for b in held if b not in ours]
+        found.unbooked = environment if environment.needs_booking and not ours else None
+    found.full_slots = _full_slots(start, end, environment)
+    return found
 
 
 def phase_collisions(*, phase: Phase, start: datetime, end: datetime, environment: Environment | None
                      ) -> PhaseCollisions:
-    """What `phase` would collide with if it ran [start, end) in `environment`: freeze windows,
-    other people's bookings of the environment, and dependencies that would be late (releases
-    needing this one, or releases this one needs, given the release's new span)."""
+    """What `phase` would collide with if it ran [start, end) in `environment` (see
+    PhaseCollisions; dependencies: releases needing this one, or releases this one needs, given
+    the release's new span)."""
     release = phase.release
-    found = PhaseCollisions()
-    if environment is not None:
-        found.freezes = freeze_occurrences(start=start, end=end, environment=environment,
-                                           value_stream=release.value_stream_id)
-        ours = release_refs(release)
-        found.bookings = [b for b in approved_overlapping(environment_ids=[environment.pk], start=start, end=end)
-                          if b.release_ref.strip().lower() not in ours]
-    else:
-        found.freezes = freeze_occurrences(start=start, end=end, value_stream=release.value_stream_id)
+    found = _collisions_in(start=start, end=end, environment=environment, value_stream=release.value_stream_id,
+                           refs=release_refs(release))
     others = list(Phase.objects.filter(release=release).exclude(pk=phase.pk).values_list(
         "planned_start", "planned_end"))
     new_start = min([start, *(s for s, _ in others)])
@@ -168,6 +206,81 @@ def phase_collisions(*, phase: Phase, start: datetime, end: datetime, environmen
         found.late.append(_late(dependency, dependent_start=dependency.release.planned_start, finishes_at=new_end))
     found.late = [late for late in found.late if late is not None]
     return found
+
+
+@dataclass(frozen=True)
+class PlannedPhase:
+    """A phase a template would make: its place, environment and dates."""
+
+    name: str
+    order: int
+    environment: Environment | None
+    start: datetime
+    end: datetime
+
+
+def environment_for_tier(tier: str, value_stream: ValueStream | int | None) -> Environment | None:
+    """The environment of `tier` a phase targets by default: the value stream's own, else a shared one."""
+    if not tier:
+        return None
+    stream_id = value_stream.pk if isinstance(value_stream, ValueStream) else value_stream
+    streams = Q(value_stream__isnull=True) | (Q(value_stream_id=stream_id) if stream_id else Q(pk__in=[]))
+    return Environment.objects.filter(streams, tier=tier).order_by(
+        F("value_stream_id").asc(nulls_last=True), "name").first()
+
+
+def template_plan(*, template: ReleaseTemplate, planned_start: datetime, value_stream: ValueStream | None,
+                  environments: Mapping[int, Environment | None] | None = None) -> list[PlannedPhase]:
+    """The template's phases laid end to end from `planned_start`. A phase targets the environment
+    given for its template order in `environments`, else environment_for_tier."""
+    environments = environments or {}
+    plan, cursor = [], planned_start
+    for index, step in enumerate(sorted(template.phases.all(), key=lambda step: step.order)):
+        end = cursor + timedelta(days=step.duration_days or 1)
+        environment = environments[step.order] if step.order in environments else environment_for_tier(
+            step.tier, value_stream)
+        plan.append(PlannedPhase(step.name, index + 1, environment, cursor, end))
+        cursor = end
+    return plan
+
+
+def plan_collisions(*, plan: list[PlannedPhase], name: str, version: str, value_stream: ValueStream | None
+                    ) -> list[tuple[PlannedPhase, PhaseCollisions]]:
+    """What each phase of a release not made yet (`name` `version`) would collide with."""
+    refs = {version.strip().lower(), f"{name} {version}".strip().lower()} - {""}
+    return [(step, _collisions_in(start=step.start, end=step.end, environment=step.environment,
+                                  value_stream=value_stream.pk if value_stream else None, refs=refs))
+            for step in plan]
+
+
+@dataclass(frozen=True)
+class FreezeInTheWay:
+    """A freeze in force on the environment a phase deploys into, and the override letting the
+    release through it, if one is in force."""
+
+    occurrence: FreezeOccurrence
+    override: FreezeOverride | None
+
+
+def advance_freezes(*, release: Release, phase: Phase | None, at: datetime | None = None) -> list[FreezeInTheWay]:
+    """The freezes in force now on the environment `phase` (the one an advance starts) deploys
+    into: starting it is a deployment there, so each needs a break-glass override."""
+    if phase is None or phase.environment_id is None:
+        return []
+    at = at or timezone.now()
+    return [FreezeInTheWay(running, freeze_override_in_force(window=running.window, at=at, release_id=release.pk,
+                                                             environment=phase.environment))
+            for running in freeze_active(at=at, environment=phase.environment, value_stream=release.value_stream_id)]
+
+
+def advance_collisions(*, release: Release, phase: Phase | None, at: datetime | None = None
+                       ) -> PhaseCollisions | None:
+    """What starting `phase` now collides with, from now to its planned end."""
+    if phase is None:
+        return None
+    at = at or timezone.now()
+    return phase_collisions(phase=phase, start=at, end=max(phase.planned_end, at + timedelta(minutes=1)),
+                            environment=phase.environment)
 
 
 # --- calendar -------------------------------------------------------------------------------

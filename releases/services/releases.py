@@ -4,11 +4,11 @@ release through its phases (never past a gate that is not met)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from environments.models import Environment
@@ -25,7 +25,9 @@ from releases.models import (
     ReleaseStatus,
     ReleaseTemplate,
 )
+from releases.selectors import advance_freezes, template_plan
 from releases.services._common import UNSET, prefixed, require, require_member, require_text, validate
+from releases.services.freezes import LONGEST_OVERRIDE, freeze_override_grant
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service, ValueStream
@@ -134,42 +136,33 @@ def release_create(*, actor: Actor, name: str, version: str, value_stream: Value
     return release
 
 
-def _environment_for(tier: str, value_stream: ValueStream | None) -> Environment | None:
-    """The environment of `tier` a phase targets by default: the value stream's own, else a shared one."""
-    if not tier:
-        return None
-    streams = Q(value_stream__isnull=True) | (Q(value_stream=value_stream) if value_stream else Q(pk__in=[]))
-    return Environment.objects.filter(streams, tier=tier).order_by(
-        F("value_stream_id").asc(nulls_last=True), "name").first()
-
-
 def release_create_from_template(*, actor: Actor, template: ReleaseTemplate, name: str, version: str,
                                  planned_start: datetime, value_stream: ValueStream | None = None,
                                  environments: Mapping[int, Environment | None] | None = None,
                                  **fields: Any) -> Release:
     """A release with the template's phases laid end to end from `planned_start`, each with its
-    entry and exit gate. A phase targets the environment given for its order in `environments`,
-    else the value stream's (or a shared) environment of the phase's tier."""
+    entry and exit gate (selectors.template_plan: a phase targets the environment given for its
+    order in `environments`, else the value stream's, or a shared, environment of its tier)."""
     if planned_start is None:
         raise InvalidInput.field("planned_start", "A release made from a template needs its start.")
     _check_dates(planned_start, None)
     fields.setdefault("status", ReleaseStatus.PLANNED)
-    environments = environments or {}
     with transaction.atomic():
         release = release_create(actor=actor, name=name, version=version, value_stream=value_stream,
                                  template=template, **fields)
-        cursor, previous = planned_start, None
-        for index, step in enumerate(template.phases.order_by("order")):
-            end = cursor + timedelta(days=step.duration_days or 1)
-            environment = environments[step.order] if step.order in environments else _environment_for(
-                step.tier, value_stream)
+        steps = sorted(template.phases.all(), key=lambda step: step.order)
+        plan = template_plan(template=template, planned_start=planned_start, value_stream=value_stream,
+                             environments=environments)
+        previous = None
+        for index, (step, planned) in enumerate(zip(steps, plan, strict=True)):
             try:
-                phase = _phase_create(actor, release, name=step.name, order=index + 1, environment=environment,
-                                      planned_start=cursor, planned_end=end, previous_gate_id=previous,
+                phase = _phase_create(actor, release, name=planned.name, order=planned.order,
+                                      environment=planned.environment, planned_start=planned.start,
+                                      planned_end=planned.end, previous_gate_id=previous,
                                       entry_criteria=step.entry_criteria, exit_criteria=step.exit_criteria)
             except InvalidInput as exc:
                 raise prefixed(exc, f"phases[{index}].") from exc
-            cursor, previous = end, phase.exit_gate_id
+            previous = phase.exit_gate_id
         _roll_up(release)
     return release
 
@@ -343,16 +336,25 @@ def phase_remove(*, actor: Actor, phase: Phase) -> None:
         _roll_up(release)
 
 
-def release_advance_phase(*, actor: Actor, release: Release, phase_id: int | None = None) -> Release:
+def release_advance_phase(*, actor: Actor, release: Release, phase_id: int | None = None,
+                          override_reason: str = "") -> Release:
     """Finish the active phase and start the next (or start the first, or release after the
     last). Refused (409, naming every unmet criterion) while the active phase's exit gate or the
     next phase's entry gate is not met. The release row is locked and both gates are evaluated
     inside this transaction, so two requests never both pass. `phase_id`, when given, is the
-    phase the caller means to move on (active, or the first to start): another answers 409."""
+    phase the caller means to move on (active, or the first to start): another answers 409.
+
+    Starting a phase deploys into its environment, so a freeze in force there refuses the advance
+    too (409 naming the freeze), unless an override lets the release through it or
+    `override_reason` breaks the glass: an override per freeze is granted with the deployment
+    check's rules and audit (freezes.freeze_override_grant: a person allowed to override freezes,
+    or an emergency release; a token only with TOKENS_MAY_BREAK_GLASS)."""
     require(actor, Perm.MANAGE_RELEASES)
+    frozen: list[dict[str, Any]] = []
     with transaction.atomic():
         release = _locked(release)
-        phases = list(Phase.objects.filter(release=release).select_related("entry_gate", "exit_gate").order_by("order"))
+        phases = list(Phase.objects.filter(release=release).select_related("entry_gate", "exit_gate", "environment")
+                      .order_by("order"))
         active = next((p for p in phases if p.status == PhaseStatus.ACTIVE), None)
         following = next((p for p in phases if p.status == PhaseStatus.PENDING
                           and (active is None or p.order > active.order)), None)
@@ -375,10 +377,40 @@ def release_advance_phase(*, actor: Actor, release: Release, phase_id: int | Non
             audit_record(actor=actor, action="release.advance_refused", instance=release, message=message,
                          after={"gates": details})
         else:
-            _advance(actor, release, active, following)
+            frozen = _through_freezes(actor, release, following, override_reason)
+            if frozen:
+                message = _frozen_text(following, frozen)
+                audit_record(actor=actor, action="release.advance_refused", instance=release, message=message,
+                             after={"freezes": frozen})
+            else:
+                _advance(actor, release, active, following)
     if unmet:
         raise Conflict(message[:2000], fields={"phase": [message[:500]]}, gates=details)
+    if frozen:
+        raise Conflict(message[:2000], fields={"override_reason": [message[:500]]}, freezes=frozen,
+                       conflicts_with=[f"freeze_window:{f['freeze_window']}" for f in frozen])
     return release
+
+
+def _through_freezes(actor: Actor, release: Release, following: Phase | None, reason: str) -> list[dict[str, Any]]:
+    """The freezes in force on the environment `following` deploys into that no override lets the
+    release through; with a `reason`, the glass is broken for each instead (none are left)."""
+    blocking = [f for f in advance_freezes(release=release, phase=following) if f.override is None]
+    if blocking and (reason or "").strip():
+        now = timezone.now()
+        for found in blocking:
+            freeze_override_grant(actor=actor, window=found.occurrence.window, reason=reason, release=release,
+                                  expires_at=min(found.occurrence.end, now + LONGEST_OVERRIDE))
+        return []
+    return [{"freeze_window": f.occurrence.window.pk, "name": f.occurrence.window.name, "ends_at": f.occurrence.end,
+             "reason": f.occurrence.window.reason} for f in blocking]
+
+
+def _frozen_text(phase: Phase, frozen: list[dict[str, Any]]) -> str:
+    names = "; ".join(f"'{f['name']}' until {f['ends_at'].isoformat()}" + (f" ({f['reason']})" if f["reason"] else "")
+                      for f in frozen)
+    return (f"Not advanced: starting {phase.name} deploys into {phase.environment.name}, which is frozen: {names}. "
+            "Break the glass with a reason to go ahead.")
 
 
 def _unmet_text(gate: dict[str, Any]) -> str:

@@ -133,7 +133,8 @@ def test_phases_are_added_moved_previewed_and_removed(world, rm, manager, in_a):
     assert bad.status_code == 400 and "planned_end" in bad.json()["error"]["fields"]
     preview = rm.get(f"{API}/phases/{phase_id}/collisions/", {"planned_start": (start + timedelta(days=1)).isoformat(),
                                                               "planned_end": (start + timedelta(days=4)).isoformat()})
-    assert preview.status_code == 200 and preview.json() == {"freezes": [], "bookings": [], "dependencies": []}
+    assert preview.status_code == 200 and preview.json() == {"freezes": [], "bookings": [], "dependencies": [],
+                                                              "full_slots": [], "unbooked": "payments-uat"}
     assert rm.get(f"{API}/phases/{phase_id}/collisions/", {"planned_start": "soon"}).status_code == 400
     moved = rm.patch(f"{API}/phases/{phase_id}/", {"planned_end": (start + timedelta(days=5)).isoformat()},
                      format="json")

@@ -12,9 +12,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from releases import services
+from releases.models import FreezeOverride, Release
 from tests.environments.factories import EnvironmentFactory
 from tests.factories import MembershipFactory, OrganizationFactory, ServiceFactory, UserFactory, ValueStreamFactory
 from tests.releases.factories import FreezeWindowFactory
+from vsm.audit.models import AuditEvent
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import tenant_context
 from vsm.tenancy.roles import Role
@@ -89,14 +91,26 @@ def test_create_from_template_sign_off_see_the_gate_pass_and_advance(page, brows
     expect(sit_exit.get_by_test_id("gate-status")).to_have_text("met")
     expect(sit_exit.get_by_test_id("criterion-state")).to_have_text("met")
 
-    # The release manager moves the release on to production.
+    # The release manager moves the release on to production, which is frozen: refused, naming
+    # the freeze, until the glass is broken with a reason.
     page.context.clear_cookies()
     browser_login("rita@acme.test")
     page.goto(release_url)
+    expect(page.get_by_test_id("advance-preview")).to_contain_text("Quarter-end freeze")
     page.get_by_test_id("advance").click()
+    expect(page.get_by_test_id("advance-error")).to_contain_text("Quarter-end freeze")
+    expect(phase_status(page, "PROD")).to_have_text("Pending")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_label("Reason for breaking the glass").fill("Card payments outage fix, CAB-4411")
+    page.get_by_role("button", name="Break the glass and start PROD").click()
     expect(page.get_by_text(re.compile(r"is now in PROD"))).to_be_visible()
     expect(phase_status(page, "PROD")).to_have_text("Active")
     expect(phase_status(page, "SIT")).to_have_text("Done")
+    with tenant_context(acme):
+        override = FreezeOverride.objects.select_related("freeze_window").get()
+        assert (override.freeze_window.name, override.reason) == ("Quarter-end freeze",
+                                                                  "Card payments outage fix, CAB-4411")
+        assert AuditEvent.objects.filter(action="freezeoverride.granted", actor_label="rita@acme.test").exists()
     page.screenshot(path="/tmp/sluice-release-detail.png", full_page=True)
 
 
@@ -135,3 +149,34 @@ def test_a_release_manager_edits_a_release_and_sees_an_active_freeze_on_the_envi
     # Where deploys are planned, the freeze in force shows too.
     page.goto("/o/acme/environments/payments-prod/")
     expect(page.get_by_test_id("freeze-banner")).to_contain_text("Quarter-end freeze")
+
+
+def test_a_template_planning_prod_into_a_freeze_warns_before_saving(page, browser_login):
+    acme = OrganizationFactory(name="Acme Payments", slug="acme")
+    rita = UserFactory(email="rita@acme.test", full_name="Rita Release")
+    MembershipFactory(organization=acme, user=rita, role=Role.RELEASE_MANAGER)
+    stream = ValueStreamFactory(organization=acme, name="Payments", slug="payments")
+    EnvironmentFactory(organization=acme, name="Payments SIT", slug="payments-sit", tier="integration",
+                       value_stream=stream, requires_booking=False)
+    EnvironmentFactory(organization=acme, name="Payments Production", slug="payments-prod", tier="production",
+                       is_production=True, value_stream=stream)
+    start = timezone.now() + timedelta(days=10)
+    # SIT runs three days from the start; PROD the fourth, inside the year-end freeze.
+    FreezeWindowFactory(organization=acme, name="Year-end freeze", scope="tier", tier="production",
+                        starts_at=start + timedelta(days=2), ends_at=start + timedelta(days=20))
+    with tenant_context(acme):
+        services.template_create(actor=Actor(role=Role.RELEASE_MANAGER, user=rita), **SIMPLE)
+
+    browser_login("rita@acme.test")
+    page.goto("/o/acme/releases/new/")
+    page.get_by_label("Template").select_option(label="Simple")
+    page.get_by_label("Value stream").select_option(label="Payments")
+    page.get_by_label("Planned start").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    preview = page.get_by_test_id("plan-preview")
+    prod = preview.locator('[data-testid="planned-phase"][data-phase="PROD"]')
+    expect(prod.get_by_test_id("collision-freeze")).to_contain_text("Year-end freeze")
+    expect(preview.locator('[data-phase="SIT"]').get_by_test_id("collision-freeze")).to_have_count(0)
+    # Nothing was saved: the warning came before the button.
+    expect(page.get_by_role("button", name="Create release")).to_be_visible()
+    with tenant_context(acme):
+        assert not Release.objects.exists()

@@ -279,8 +279,12 @@ def test_moving_a_phase_shows_freezes_other_bookings_and_late_dependents(world, 
     assert [o.window for o in found.freezes] == [freeze]
     assert found.bookings == [theirs]
     assert [late.dependency.release for late in found.late] == [dependent]
-    assert not selectors.phase_collisions(phase=uat, start=uat.planned_start, end=uat.planned_end,
-                                          environment=world.uat).any
+    assert found.unbooked is None  # our own booking is in the period
+    # At its planned dates nothing collides, but no booking of UAT is held for the release then.
+    planned = selectors.phase_collisions(phase=uat, start=uat.planned_start, end=uat.planned_end,
+                                         environment=world.uat)
+    assert (planned.freezes, planned.bookings, planned.full_slots, planned.late) == ([], [], [], [])
+    assert planned.unbooked == world.uat
 
 
 def test_services_in_scope_carry_their_version(world, manager):

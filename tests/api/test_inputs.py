@@ -44,7 +44,8 @@ def test_each_body_gets_its_own_values_and_errors_through_shared_fields():
     assert validated_input(Body, {"name": "ab", "items": [{"sha": "1"}]}) == {"name": "ab", "items": [{"sha": "1"}]}
     assert errors({"name": "toolong", "items": [{"sha": "123456789"}, {}]}) == {
         "name": ["Ensure this field has no more than 5 characters."],
-        "items": {0: {"sha": ["Ensure this field has no more than 8 characters."]}, 1: {"sha": ["This field is required."]}}}
+        "items": {0: {"sha": ["Ensure this field has no more than 8 characters."]},
+                  1: {"sha": ["This field is required."]}}}
     assert validated_input(Body, {"name": "cd", "note": None}) == {"name": "cd"}  # null: as if left out
     # A partial update after plain bodies (and a plain body after it) keeps its own rules.
     assert validated_input(Body, {"note": "x"}, partial=True) == {"note": "x"}

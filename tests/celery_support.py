@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from celery.signals import task_prerun
 
 from vsm import celery_app
+from vsm.tenancy.tasks import enqueued_wait
 
 # A database of our own on the shared Redis, so other test runs' queues are left alone.
 BROKER_DB = 9
@@ -31,6 +32,7 @@ def broker(url: str):
     try:
         yield
     finally:
+        enqueued_wait()  # tasks queued inside go to this broker, not to the app put back
         conf.update(saved)
         celery_app._after_fork()
 

@@ -8,6 +8,7 @@ and reads what it wrote, so every key ends up as one row. The locks cost one que
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Hashable, Iterable
@@ -153,24 +154,35 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be sent as a JSON row")
 
 
-_statements: dict[str, PreparedStatement] = {}
-
-
-def _statement(kind: str, sql: str) -> PreparedStatement:
-    if sql not in _statements:
-        _statements[sql] = PreparedStatement(kind, sql)
-    return _statements[sql]
-
-
 def _recordset(fields: list[models.Field], *extra: str) -> str:
     columns = ", ".join([*(f'"{f.column}" {f.db_type(connection)}' for f in fields), *extra])
     return f"jsonb_to_recordset(%(rows)s::jsonb) AS r({columns})"
 
 
-def _run(kind: str, sql: str, rows: list[dict[str, Any]]):
+def _run(statement: PreparedStatement, rows: list[dict[str, Any]]):
     cursor = connection.cursor()
-    _statement(kind, sql).execute(cursor, {"rows": json.dumps(rows, default=_json_value)})
+    statement.execute(cursor, {"rows": json.dumps(rows, default=_json_value)})
     return cursor
+
+
+@functools.cache  # the text depends on these only: built once per process, as it is prepared once per connection
+def _insert_statement(model: type[models.Model], ignore_conflicts: bool) -> PreparedStatement:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    names = ", ".join(f'"{f.column}"' for f in fields)
+    source = _recordset(fields, '"_position" integer')
+    return PreparedStatement("ingest_insert", (
+        f'INSERT INTO "{model._meta.db_table}" ({names}) SELECT {names} FROM {source} ORDER BY r."_position" '
+        + ("ON CONFLICT DO NOTHING" if ignore_conflicts else f'RETURNING "{model._meta.pk.column}"')))
+
+
+@functools.cache
+def _update_statement(model: type[models.Model], names: tuple[str, ...]) -> PreparedStatement:
+    pk = model._meta.pk
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f'"{f.column}" = r."{f.column}"' for f in fields)
+    table = model._meta.db_table
+    return PreparedStatement("ingest_update", f'UPDATE "{table}" SET {assignments} FROM {_recordset([pk, *fields])}'
+                                              f' WHERE "{table}"."{pk.column}" = r."{pk.column}"')
 
 
 def insert(model: type[models.Model], objs: list[models.Model], *, ignore_conflicts: bool = False) -> None:
@@ -178,8 +190,7 @@ def insert(model: type[models.Model], objs: list[models.Model], *, ignore_confli
     ``ignore_conflicts``, where a row already stored is left as it is)."""
     if not objs:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = [(f.column, f.attname) for f in fields]
+    columns = [(f.column, f.attname) for f in model._meta.concrete_fields if not f.primary_key]
     rows = []
     for position, obj in enumerate(objs):
         obj.stamp_organization()
@@ -188,12 +199,7 @@ def insert(model: type[models.Model], objs: list[models.Model], *, ignore_confli
         row = {column: getattr(obj, attname) for column, attname in columns}
         row["_position"] = position
         rows.append(row)
-    names = ", ".join(f'"{f.column}"' for f in fields)
-    pk = model._meta.pk.column
-    source = _recordset(fields, '"_position" integer')
-    sql = (f'INSERT INTO "{model._meta.db_table}" ({names}) SELECT {names} FROM {source} ORDER BY r."_position" '
-           + ("ON CONFLICT DO NOTHING" if ignore_conflicts else f'RETURNING "{pk}"'))
-    with _run("ingest_insert", sql, rows) as cursor:
+    with _run(_insert_statement(model, ignore_conflicts), rows) as cursor:
         if not ignore_conflicts:
             for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk_value
@@ -208,8 +214,4 @@ def update(model: type[models.Model], objs: list[models.Model], names: list[str]
     pk = model._meta.pk
     fields = [model._meta.get_field(name) for name in names]
     rows = [{pk.column: obj.pk, **{f.column: getattr(obj, f.attname) for f in fields}} for obj in objs]
-    assignments = ", ".join(f'"{f.column}" = r."{f.column}"' for f in fields)
-    table = model._meta.db_table
-    sql = (f'UPDATE "{table}" SET {assignments} FROM {_recordset([pk, *fields])}'
-           f' WHERE "{table}"."{pk.column}" = r."{pk.column}"')
-    _run("ingest_update", sql, rows).close()
+    _run(_update_statement(model, tuple(names)), rows).close()

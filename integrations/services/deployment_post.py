@@ -4,12 +4,14 @@ CI posts a deployment on every run, so the common post (a service and an environ
 knows by slug or name, commits, no release, rollback target, pipeline run or change request to
 look up) is written by one prepared SQL statement (vsm/prepared.py) instead of the dozen ORM
 queries of ``records_ingest``: resolving the names, the upsert of the deployment and of its
-commits, the links, pointing stored rollbacks at a deployment that arrives only now, and the
-derivation marker. The rules are ``records_ingest``'s (docs/integrations.md, Ingestion): the key
-is (organization, "api", no connection, external_id); an unknown value (None or empty) never
-overwrites a stored one; a replay only writes ``last_seen_at``, counts as unchanged and marks
-nothing; a deployment whose commit list grew counts as updated. Concurrent posts of one key meet
-on the unique keys (``ON CONFLICT``) instead of advisory locks.
+commits, the links, pointing stored rollbacks at a deployment that arrives only now, the
+derivation marker and the audit event (vsm/audit/statements.py). A post is thus one round trip,
+atomic on its own without a transaction around it (BEGIN and COMMIT would be two more). The
+rules are ``records_ingest``'s (docs/integrations.md, Ingestion): the key is (organization,
+"api", no connection, external_id); an unknown value (None or empty) never overwrites a stored
+one; a replay only writes ``last_seen_at``, counts as unchanged, marks nothing and writes no
+audit event; a deployment whose commit list grew counts as updated. Concurrent posts of one key
+meet on the unique keys (``ON CONFLICT``) instead of advisory locks.
 
 Anything else (a service to create or match by repository, an unknown environment, a
 reference to resolve) returns None and the caller takes the general path.
@@ -30,8 +32,10 @@ from environments.models import Environment
 from integrations.models import Commit, Deployment, DeploymentCommit, DerivationPending
 from integrations.services._batch import known, merge
 from integrations.services.derivation_marks import MARK_CONFLICT, derivation_queue
+from vsm.audit.statements import event_insert_sql, event_params
 from vsm.catalog.models import Service
 from vsm.prepared import PreparedStatement
+from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import require_org_id
 
 SOURCE = "api"
@@ -74,6 +78,11 @@ _UPDATED = [c for c in _COLUMNS if c in _STATED or c in _TEXT or c in ("started_
 _INSERTED = [c for c in _COLUMNS if c != "id"]
 _COMMIT_TEXT = ("message", "author", "author_email", "url")
 _COMMIT_FIELDS = ("authored_at", "committed_at", *_COMMIT_TEXT)
+
+
+# Deployment.__str__, for the audit event's object_repr.
+_REPR = ("dep.service_id::text || '@' || CASE WHEN dep.version <> '' THEN dep.version ELSE left(dep.commit_sha, 12) END"
+         " || ' to ' || dep.environment_name")
 
 
 def _row(alias: str, columns) -> str:
@@ -152,6 +161,10 @@ WITH s AS (
     FROM marks, s GROUP BY s.id
     {MARK_CONFLICT}
     RETURNING service_id
+), audit AS (
+    {event_insert_sql(model=Deployment, alias="dep", source="dep, state WHERE state.changed",
+                      action="CASE WHEN state.created THEN 'deployment.recorded' ELSE 'deployment.updated' END",
+                      object_repr=_REPR)}
 )
 SELECT {", ".join(f"dep.{c}" for c in _COLUMNS)}, state.created, state.changed, s.slug, e.slug,
        (SELECT array_agg(sha ORDER BY committed_at DESC NULLS FIRST, id DESC) FROM (
@@ -195,16 +208,19 @@ def _commit_params(record) -> dict:
     return {"shas": list(rows), **params}
 
 
-def deployment_post(*, record) -> Posted | None:
-    """Write ``record`` (an ApiDeployment, within the caller's transaction) in one statement, or
-    return None without writing anything when it needs the general path."""
+def deployment_post(*, record, actor: Actor) -> Posted | None:
+    """Write ``record`` (an ApiDeployment) and its audit event (``actor``'s, when the post changed
+    anything) in one statement, or return None without writing anything when it needs the
+    general path. Outside a transaction the statement is one on its own: the caller needs none."""
     if not _simple(record):
         return None
     service = record.service.strip().lower()
     environment = record.environment.strip().lower()
     stated = known(**{c: getattr(record, c) for c in ("url", "version", "commit_sha", "status_raw", "strategy",
                                                        "triggered_by", "started_at", "finished_at")})
-    params = {"org": require_org_id(), "source": SOURCE, "external_id": record.external_id, "now": timezone.now(),
+    org_id, now = require_org_id(), timezone.now()
+    params = {"org": org_id, "source": SOURCE, "external_id": record.external_id, "now": now,
+              **event_params(actor=actor, org_id=org_id, at=now),
               "service": service, "environment": environment,
               "environment_slugs": sorted({environment, slugify(environment)}),
               "status": record.status.value, "kind": record.kind.value,

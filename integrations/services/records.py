@@ -110,15 +110,13 @@ def _stored(result: IngestResult, kind: str, external_id: str, model: type[Model
     return _audited(row, created=created, changed=bool(result.changed), actor=actor, action=action)
 
 
-def _audited(row: Model, *, created: bool, changed: bool, actor: Actor, action: str,
-             prepared: bool = False) -> tuple[Any, bool]:
+def _audited(row: Model, *, created: bool, changed: bool, actor: Actor, action: str) -> tuple[Any, bool]:
     if changed:
         audit_record(actor=actor, action=f"{action}.{'recorded' if created else 'updated'}", instance=row,
-                     after=snapshot(row), prepared=prepared)
+                     after=snapshot(row))
     return row, created
 
 
-@transaction.atomic
 def deployment_record(*, actor: Actor, service: str, environment: str, status: str, version: str | None = None,
                       commit_sha: str | None = None, kind: str | None = None, rollback_of: str | None = None,
                       strategy: str | None = None, started_at: datetime | None = None,
@@ -127,7 +125,8 @@ def deployment_record(*, actor: Actor, service: str, environment: str, status: s
                       pipeline_run: str | None = None, change_request: str | None = None,
                       triggered_by: str | None = None, commits: list[dict] | tuple = ()) -> tuple[Deployment, bool]:
     """Record (or update) a deployment a CI job reports. Returns the row (its service,
-    environment and commits loaded) and whether it is new."""
+    environment and commits loaded) and whether it is new. The common post is one statement,
+    atomic on its own (integrations/services/deployment_post.py); the others one transaction."""
     _in_order(started_at, finished_at, end_field="finished_at", start_field="started_at")
     kind = kind or n.DeploymentKind.NORMAL.value
     if rollback_of and kind != n.DeploymentKind.ROLLBACK.value:
@@ -140,9 +139,15 @@ def deployment_record(*, actor: Actor, service: str, environment: str, status: s
         else None, started_at=started_at, finished_at=finished_at, release=release,
         pipeline_run_external_id=pipeline_run, change_request=change_request, triggered_by=triggered_by, url=url,
         commits=tuple(_commit(service, c) for c in commits))
-    if nul_at(record, "Deployment") is None and (posted := deployment_post(record=record)):
-        return _audited(posted.deployment, created=posted.created, changed=posted.changed, actor=actor,
-                        action="deployment", prepared=True)
+    if nul_at(record, "Deployment") is None and (posted := deployment_post(record=record, actor=actor)):
+        return posted.deployment, posted.created
+    return _deployment_ingest(record, actor)
+
+
+@transaction.atomic
+def _deployment_ingest(record: ApiDeployment, actor: Actor) -> tuple[Deployment, bool]:
+    """A post the one statement cannot write: references to resolve, a service to create."""
+    environment, release, rollback_of = record.environment, record.release, record.rollback_of
     env = _environment(environment)
     release_id = _by_id_or_name(release, Release, "release")
     if release and release_id is None and release not in releases_by_name({release}):
@@ -150,7 +155,7 @@ def deployment_record(*, actor: Actor, service: str, environment: str, status: s
     record = replace(record, environment=env.slug, release=None if release_id else release, release_id=release_id,
                      rollback_of_id=_by_id_or_name(rollback_of, Deployment, "rollback_of"))
     result = _ingest([record], actor)
-    return _stored(result, "deployment", external_id, Deployment, actor, "deployment",
+    return _stored(result, "deployment", record.external_id, Deployment, actor, "deployment",
                    get=lambda pk: deployment_get(deployment_id=pk))
 
 

@@ -25,6 +25,7 @@ from tests.integrations.factories import ConnectionFactory, ProductionEnvironmen
 from tests.integrations.hooks_support import as_bytes, post
 from vsm import celery_app
 from vsm.failopen import fail_open_counts
+from vsm.tenancy.tasks import enqueued_wait
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 API = "/api/v1/orgs/acme/"
@@ -85,6 +86,7 @@ def test_ci_is_answered_through_a_redis_outage_and_derivation_catches_up(
     assert {kind: r.status_code for kind, r in answers} == {
         "deployment": 201, "booking": 201, "check": 200, "webhook": 200}
     assert cache.get("warm") is None  # a miss, not an error
+    assert enqueued_wait(timeout=60)  # tasks go to the broker after the answer, from the sender thread
     after = fail_open_counts()
     assert after["api throttle"] - before.get("api throttle", 0) == 3 * ROUNDS
     assert after["cache"] > before.get("cache", 0)

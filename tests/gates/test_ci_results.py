@@ -22,6 +22,7 @@ from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import tenant_context
 from vsm.tenancy.roles import Role
+from vsm.tenancy.tasks import enqueued_wait
 
 CI_TOKEN = Actor(role=Role.ENGINEER, system="ci")
 
@@ -183,6 +184,7 @@ def test_a_report_stored_while_redis_is_down_reaches_its_gate_when_it_returns(ow
             assert CIResult.objects.get(pk=result.pk).gates_evaluated_at is None
             assert Gate.objects.get(pk=gate.pk).status == Status.PENDING
             CIResult.objects.filter(pk=result.pk).update(reported_at=timezone.now() - timedelta(minutes=2))
+        assert enqueued_wait(timeout=30)  # the sender thread tried (and failed) before Redis is back
         own_redis.start()
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
             ci_results_sweep.delay()  # what beat sends every minute

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
+from django.utils.functional import cached_property
 from rest_framework import serializers
+
+_fields = threading.local()  # InputSerializer: its fields, per class, for this thread
 
 
 class NullMeansOmitted:
@@ -34,4 +38,19 @@ class NullMeansOmitted:
 
 
 class InputSerializer(NullMeansOmitted, serializers.Serializer):
-    """The base of every request body serializer that is not a ModelSerializer."""
+    """The base of every request body serializer that is not a ModelSerializer.
+
+    DRF builds a serializer's fields anew for every instance (deep copies of the declared ones,
+    nested serializers' too): for CI's deployment post that was half of validating its body. A
+    body read without an instance, context or partial update has nothing of its own in its
+    fields, so those are built once per class and thread and shared (a field reaches its
+    serializer only for those three, and validation keeps its results on the serializer)."""
+
+    @cached_property
+    def fields(self):
+        if self.instance is not None or self._context or self.partial or self.parent is not None:
+            return super().fields
+        built = _fields.__dict__.setdefault("by_class", {})
+        if type(self) not in built:
+            built[type(self)] = super().fields
+        return built[type(self)]

@@ -9,13 +9,10 @@ from psycopg2.extras import Range
 
 from vsm.audit.models import AuditEvent
 from vsm.middleware import current_request_id
-from vsm.prepared import PreparedInsert
 from vsm.tenancy.actor import Actor
 
 # Never written to the trail, whatever model they sit on.
 SECRET_FIELDS = frozenset({"digest", "password", "secret", "webhook_secret", "credentials", "token"})
-# For an event written on every request of a hot path (CI's deployment posts): vsm/prepared.py.
-_PREPARED = PreparedInsert(AuditEvent, "audit_event")
 
 
 def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -45,15 +42,14 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     message: str = "",
-    prepared: bool = False,
 ) -> AuditEvent:
-    """Write one event. ``prepared``: through a prepared INSERT instead of the ORM (the first use
-    on a connection also sends its PREPARE), for a path CI calls on every run."""
+    """Write one event. (A write made by one SQL statement writes its event in that statement:
+    vsm/audit/statements.py.)"""
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
         object_id = instance.pk if object_id is None else object_id
         object_repr = object_repr if object_repr is not None else str(instance)
-    return (_PREPARED.insert if prepared else AuditEvent.objects.create)(
+    return AuditEvent.objects.create(
         actor_user=actor.user,
         actor_token=actor.token,
         actor_label=actor.label[:254],

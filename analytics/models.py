@@ -4,11 +4,13 @@ One row per service per day (in the organization's time zone) with production de
 the counts that add up (deployments, failed, rework, failures still open) and the values that
 do not (lead times and recovery times, kept whole so medians and percentiles stay exact).
 ``delivery_derive`` refreshes the rows of the days it touched; the report reads them instead of
-the raw records (docs/analytics.md, "Rollups").
+the raw records (docs/analytics.md, "Rollups"). Also the metric goals and the weekly digest's
+sent markers (docs/analytics.md, "Goals").
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
@@ -91,3 +93,65 @@ class WorkItemFlow(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"flow of work item {self.work_item_id}"
+
+
+class GoalScope(models.TextChoices):
+    ORGANIZATION = "organization", "Organization"
+    VALUE_STREAM = "value_stream", "Value stream"
+    TEAM = "team", "Team"
+
+
+class GoalComparison(models.TextChoices):
+    AT_MOST = "at_most", "at most"
+    AT_LEAST = "at_least", "at least"
+
+
+class MetricGoal(TenantScopedModel):
+    """A target for one DORA metric (analytics.dora.tiles.METRIC_KEYS) of the organization, a
+    value stream or a team, in the unit of the metric's headline number (deployments per day,
+    hours, a rate as a fraction). A group without a goal of its own is held to the
+    organization's. ``last_met`` and ``last_level`` are the state the crossing check saw last,
+    so that a crossing is told once (analytics.goals.services.goals_check)."""
+
+    scope = models.CharField(max_length=16, choices=GoalScope.choices, default=GoalScope.ORGANIZATION)
+    value_stream = models.ForeignKey("catalog.ValueStream", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+")
+    team = models.ForeignKey("catalog.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=40)
+    comparison = models.CharField(max_length=8, choices=GoalComparison.choices)
+    target = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+    last_met = models.BooleanField(null=True, blank=True)
+    last_level = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["scope", "metric", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "scope", "value_stream", "team", "metric"],
+                                    nulls_distinct=False, name="metricgoal_one_per_scope_metric"),
+            models.CheckConstraint(
+                condition=(models.Q(scope="organization", value_stream__isnull=True, team__isnull=True)
+                           | models.Q(scope="value_stream", value_stream__isnull=False, team__isnull=True)
+                           | models.Q(scope="team", value_stream__isnull=True, team__isnull=False)),
+                name="metricgoal_scope_matches_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.comparison} {self.target}"
+
+
+class DigestSent(TenantScopedModel):
+    """The weekly digest of a value stream was queued for a subscriber in an ISO week: the
+    marker that makes the weekly task send once however often it runs."""
+
+    subscriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    value_stream = models.ForeignKey("catalog.ValueStream", on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=8, help_text="ISO week, e.g. 2026-W49")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "subscriber", "value_stream", "week"],
+                                               name="digestsent_once_a_week")]
+
+    def __str__(self) -> str:
+        return f"digest {self.week}"

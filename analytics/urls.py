@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("analytics.dora.urls")),
     path("", include("analytics.flow.urls")),
     path("", include("analytics.streammap.urls")),
+    path("", include("analytics.goals.urls")),
 ]

@@ -72,6 +72,7 @@ def test_the_main_pages_run_under_the_policy(page, browser_login, problems, acme
         ("/o/acme/environments/calendar/", "UAT 1"),
         ("/o/acme/audit/", "Audit"),
         ("/o/acme/settings/tokens/", "nightly"),
+        ("/o/acme/analytics/goals/", "Metric goals"),
     ]:
         page.goto(path)
         expect(page.locator("main")).to_contain_text(shown)

@@ -3,4 +3,7 @@ each, since several models have a `kind` or a `status`."""
 
 ENUM_NAMES = {
     "ValueStreamEventEnum": "analytics.streammap.events.EVENT_CHOICES",
+    "GoalScopeEnum": "analytics.models.GoalScope",
+    "GoalComparisonEnum": "analytics.models.GoalComparison",
+    "DoraMetricEnum": "analytics.goals.api.serializers.METRIC_CHOICES",
 }

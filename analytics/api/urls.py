@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("analytics.dora.api.urls")),
     path("", include("analytics.flow.api.urls")),
     path("", include("analytics.streammap.api.urls")),
+    path("", include("analytics.goals.api.urls")),
 ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from analytics.dora import figures
 from analytics.dora.breakdown import DEFAULT_SORT, by_parse, sort_parse, table
+from analytics.dora.incidents import open_incident_list
 from analytics.dora.records import DoraRecordPages, counted_parse
 from analytics.dora.selectors import (
     TIMELINE_LIMIT,
@@ -22,6 +23,9 @@ from analytics.dora.selectors import (
     service_lead_time_histogram,
 )
 from analytics.dora.tiles import METRIC_KEYS, METRICS, tiles
+from analytics.goals import progress
+from analytics.goals.selectors import goal_list, goals_by_group, goals_for, query_group
+from analytics.models import GoalScope
 from analytics.page_filters import SCOPES, Filters, filter_context, filters_from_request
 from analytics.selectors import value_stream_get
 from vsm.errors import InvalidInput
@@ -42,8 +46,9 @@ def dora_context(request, filters: Filters) -> dict:
     window_tiles = tiles(report, dora_report(query=filters.previous()))
     for tile in window_tiles:
         tile["drill"] = f"{records_url}?{filters.params(metric=tile['metric'].key)}"
+    progress.attach(window_tiles, goals_for(goals_by_group(list(goal_list())), query_group(filters.query)))
     return {
-        "report": report, "tiles": window_tiles,
+        "report": report, "tiles": window_tiles, "open_incidents": open_incident_list(query=filters.query),
         "has_data": bool(report["deployment_frequency"].get("deployments")),
         "series_charts": [(metric, figures.series_figure(series, metric)) for metric in METRICS],
         "correlation_chart": figures.correlation_figure(series),
@@ -132,6 +137,8 @@ class RecordsView(OrgView):
 
 
 BY_LABELS = {"service": "Service", "team": "Team", "value_stream": "Value stream"}
+# The groupings that can have goals of their own.
+BREAKDOWN_GOAL_GROUPS = ("team", "value_stream")
 
 
 def _group_url(org_slug: str, by: str, key: str, filters: Filters) -> str:
@@ -166,8 +173,12 @@ class BreakdownView(OrgView):
         rows = table(dora_breakdown(query=query, by=by), dora_breakdown(query=filters.previous(), by=by),
                      sort=sort, direction=direction)
         records = reverse("analytics:dora_records", kwargs={"org_slug": slug})
+        by_group = goals_by_group(list(goal_list()))
         for row in rows:
             row["url"] = _group_url(slug, by, row["key"], filters)
+            # Each group against its own goal, else the organization's (services have none).
+            group = (by, row["key"]) if by in BREAKDOWN_GOAL_GROUPS else (GoalScope.ORGANIZATION, None)
+            progress.attach(row["cells"], goals_for(by_group, group))
             for cell in row["cells"]:
                 key = cell["metric"].key
                 # The change failure rate opens on the failures themselves.

@@ -9,6 +9,12 @@ BUILDERS = {
     "analytics.dorarollupstate": lambda org, rows: f.DoraRollupStateFactory(organization=org, time_zone="Etc/GMT-7"),
     "analytics.valuestreamstage": lambda org, rows: f.ValueStreamStageFactory(
         organization=org, value_stream=rows["catalog.valuestream"], name=f"{CANARY} stage"),
+    # Goals and digest markers have no text of their own: a target of 7777 hours stands out.
+    "analytics.metricgoal": lambda org, rows: f.MetricGoalFactory(
+        organization=org, scope="value_stream", value_stream=rows["catalog.valuestream"], metric="change_lead_time",
+        target=7777.0),
+    "analytics.digestsent": lambda org, rows: f.DigestSentFactory(
+        organization=org, subscriber=rows["tenancy.membership"].user, value_stream=rows["catalog.valuestream"]),
 }
 SAMPLES: dict = {}
 BUILDERS["analytics.workitemflow"] = lambda org, rows: f.work_item_flow(rows["integrations.workitem"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from analytics.models import DoraDay, DoraRollupState, ValueStreamStage, WorkItemFlow
+from analytics.models import DigestSent, DoraDay, DoraRollupState, MetricGoal, ValueStreamStage, WorkItemFlow
 from tests.factories import ServiceFactory, TenantFactory, same_org
 from vsm.tenancy.context import tenant_context
 
@@ -40,3 +40,19 @@ def work_item_flow(work_item):
     """The stored flow row of `work_item`: PostgreSQL writes it with the item (analytics.flow.store)."""
     with tenant_context(work_item.organization_id):
         return WorkItemFlow.objects.get(work_item=work_item)
+
+
+class MetricGoalFactory(TenantFactory):
+    class Meta:
+        model = MetricGoal
+
+    metric = "change_failure_rate"
+    comparison = "at_most"
+    target = 0.1
+
+
+class DigestSentFactory(TenantFactory):
+    class Meta:
+        model = DigestSent
+
+    week = "2026-W10"

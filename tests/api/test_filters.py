@@ -58,6 +58,8 @@ FILTERS: dict[str, dict[str, tuple[dict, str | None]]] = {
     "pull-requests/": {**RECORD, "state": (STRING, "nope")},
     "work-items/": {**RECORD, "status_category": (STRING, "nope"), "flow_type": (STRING, "nope"),
                     "project": (STRING, "x" * 121), "key": (STRING, "x" * 61)},
+    "metrics/goals/": {"scope": (STRING, "nope"), "metric": (STRING, "nope"), "value_stream": (STRING, UNKNOWN_SLUG),
+                       "team": (STRING, UNKNOWN_SLUG)},
     "change-requests/": {**RECORD, "state": (STRING, "nope"), "approval": (STRING, "nope"), "type": (STRING, "nope"),
                          "number": (STRING, "x" * 61)},
 }

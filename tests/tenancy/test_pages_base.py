@@ -25,7 +25,7 @@ def test_org_home_query_budget_does_not_grow_with_data(client_a, org_a, django_a
         AuditEventFactory(organization=org_a, object_repr=f"thing {n}")
         ServiceFactory(organization=org_a, value_stream=ValueStreamFactory(organization=org_a))
     # session, user, org, membership, 3 counts, switcher (4), stream list, events, context set/reset,
-    # and the freeze banner (the freeze windows in force: one query)
+    # the freeze banner (the freeze windows in force: one query) and the open incidents (one query)
     with django_assert_max_num_queries(16):
         assert client_a.get(f"/o/{org_a.slug}/").status_code == 200
 

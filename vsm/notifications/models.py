@@ -15,6 +15,8 @@ class NotificationKind(models.TextChoices):
     DECISION_MADE = "decision_made", "Decision made"
     GATE_FAILED = "gate_failed", "Gate failed"
     BOOKING_STARTING = "booking_starting", "Booking starting"
+    GOAL_MISSED = "goal_missed", "Goal missed"
+    WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
     GENERAL = "general", "General"
 
 

@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
     "ci-results-sweep": {"task": "gates.tasks.ci_results_sweep", "schedule": 60.0},
     # Queues the pulls of connections whose sync interval has passed (integrations.sync.schedule).
     "connections-sync-due": {"task": "integrations.sync.tasks.connections_sync_due", "schedule": 60.0},
+    # Tells when a metric goal is missed or a metric drops a DORA level (analytics.goals.services).
+    "metric-goals-check": {"task": "analytics.goals.tasks.goals_check_all", "schedule": 3600.0},
+    # Each value stream's weekly digest: hourly, and sent once per subscriber and ISO week.
+    "weekly-digests": {"task": "analytics.goals.tasks.digests_weekly", "schedule": 3600.0},
 }
 # One queue per workload, so that a long pull of a large Jira project never delays the derivation
 # of the deployments CI just posted (docker-compose.yml runs a worker per queue; docs/scaling.md).
@@ -198,8 +202,8 @@ CELERY_TASK_ROUTES = {
     "analytics.*": {"queue": "analytics"},
 }
 CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "derive", "sync", "notify", "analytics")]
-# autodiscover_tasks() imports <app>.tasks only; the sync's tasks live in a package of their own.
-CELERY_IMPORTS = ["integrations.sync.tasks"]
+# autodiscover_tasks() imports <app>.tasks only; these live in packages of their own.
+CELERY_IMPORTS = ["integrations.sync.tasks", "analytics.goals.tasks"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 

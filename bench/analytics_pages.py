@@ -6,7 +6,9 @@ dora_report alone (the floor: what the page must compute anyway), measured in th
 The data set is bench/analytics_dataset.py's (COPY into its own database, rollups built by
 delivery_derive). With --keep an existing bench database is reused and kept; otherwise it is
 created and dropped again. Each page is requested through the whole Django stack (session,
-tenant context, template rendering) by a signed-in owner, after one warm-up request.
+tenant context, template rendering) by a signed-in owner, after one warm-up request: read again
+(reports from the cache, analytics.dora.report_cache) and cold (the organization's rollup
+generation replaced before each request, as a derivation does, so every report is computed).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from analytics.dora.report_cache import cached_report
 from analytics.dora.services import rollups_ready
 from analytics.dora.sql import GROUP_COLUMNS, WINDOW_SCOPE, daily_facts_sql, report_sql, window_params
 from analytics.models import DoraDay
@@ -119,15 +120,26 @@ def _aggregate(facts: str, params: dict, *, period: str, prelude: str = "", by: 
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _facts_and_params(query: MetricQuery, use_rollups: bool | None) -> tuple[str, dict]:
+def _facts_and_params(query: MetricQuery, use_rollups: bool | None) -> tuple[str, dict, bool]:
     """The daily facts to aggregate: the rollups when complete for the time zone (`use_rollups`
-    forces a path: tests compare both), else computed, with a rebuild of the rollups enqueued."""
-    if use_rollups is None:
+    forces a path: tests compare both), else computed, with a rebuild of the rollups enqueued.
+    The flag says whether the answer may come from the cache: the path was chosen here and it is
+    the rollups', whose changes the cache follows (analytics.dora.report_cache)."""
+    chosen = use_rollups is None
+    if chosen:
         use_rollups = rollups_ready(time_zone=query.tz.key)
         if not use_rollups:
             from analytics.dora import tasks  # here, not at the top: the tasks module imports the services
             enqueue(tasks.dora_rollups_rebuild_task, org_id=require_org_id())
-    return _facts(query, use_rollups=use_rollups), window_params(query)
+    return _facts(query, use_rollups=use_rollups), window_params(query), chosen and use_rollups
+
+
+def _reuse(kind: str, query: MetricQuery, params: dict, cacheable: bool, compute):
+    """`compute()`, or its stored answer when `cacheable` and the rollups did not change since."""
+    if not cacheable:
+        return compute()
+    return cached_report(org_id=params["org"], kind=kind, query=query,
+                         services=None if params["all_services"] else params["services"], compute=compute)
 
 
 # SET LOCAL needs a transaction; a read needs no savepoint (two round trips) of its own. JIT
@@ -145,7 +157,11 @@ def _window(query: MetricQuery) -> dict:
 
 def dora_report(*, query: MetricQuery, use_rollups: bool | None = None) -> dict:
     """The API response of GET metrics/dora/ (docs/analytics.md)."""
-    facts, params = _facts_and_params(query, use_rollups)
+    facts, params, cacheable = _facts_and_params(query, use_rollups)
+    return _reuse("report", query, params, cacheable, lambda: _report(query, facts, params))
+
+
+def _report(query: MetricQuery, facts: str, params: dict) -> dict:
     with transaction.atomic(savepoint=False):
         overall = _aggregate(facts, params, period=_WHOLE_WINDOW, prelude=_PRELUDE)[0]
         series = []
@@ -163,6 +179,12 @@ def _empty_row(days: int) -> dict:
             "recovery_median": None, "recovered": 0}
 
 
+def _group_rows(facts: str, params: dict, by: str) -> dict:
+    with transaction.atomic(savepoint=False):
+        return {row["grp"]: row for row in _aggregate(facts, {**params, "whole": False}, period=_WHOLE_WINDOW,
+                                                      prelude=_PRELUDE, by=by)}
+
+
 BREAKDOWN_MODELS = {"service": Service, "team": Team, "value_stream": ValueStream}
 
 
@@ -171,10 +193,8 @@ def dora_breakdown(*, query: MetricQuery, by: str, use_rollups: bool | None = No
     exactly what dora_report gives for the scope narrowed to that group, computed for all
     groups in one statement. Every group with a service in the scope is listed, with or without
     deployments, by name."""
-    facts, params = _facts_and_params(query, use_rollups)
-    with transaction.atomic(savepoint=False):
-        rows = {row["grp"]: row for row in _aggregate(facts, {**params, "whole": False}, period=_WHOLE_WINDOW,
-                                                      prelude=_PRELUDE, by=by)}
+    facts, params, cacheable = _facts_and_params(query, use_rollups)
+    rows = _reuse(f"breakdown:{by}", query, params, cacheable, lambda: _group_rows(facts, params, by))
     services = query.service_ids()
     in_scope = Service.objects.all() if services is None else Service.objects.filter(pk__in=services)
     groups = BREAKDOWN_MODELS[by].objects.filter(pk__in=in_scope.values(GROUP_COLUMNS[by])).order_by("name", "pk")

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from analytics.dora.report_cache import rollups_changed
 from analytics.dora.sql import DEPLOYMENTS, base_params, daily_facts_sql
 from analytics.models import DoraDay, DoraRollupState
 from integrations.derivation import delivery_derived
@@ -27,6 +28,7 @@ COLUMNS = "service_id, day, deployments, failed, rework, open_failures, lead_tim
 
 def _rewrite(*, where_rows: str, where_facts: str, params: dict) -> None:
     """Delete the rollup rows matching `where_rows` and insert the facts matching `where_facts`."""
+    rollups_changed(org_id=params["org"])
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {ROLLUPS} WHERE organization_id = %(org)s AND {where_rows}", params)
         cursor.execute(f"INSERT INTO {ROLLUPS} (organization_id, {COLUMNS}) SELECT %(org)s, {COLUMNS} FROM "

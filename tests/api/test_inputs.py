@@ -8,7 +8,7 @@ import pytest
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from vsm.api.base import validated_input
+from vsm.api.base import OrgAPIMixin
 from vsm.api.inputs import InputSerializer
 
 
@@ -20,6 +20,17 @@ class Body(InputSerializer):
     name = serializers.CharField(max_length=5)
     note = serializers.CharField(required=False)
     items = Item(many=True, required=False)
+
+
+class _View(OrgAPIMixin):
+    """OrgAPIMixin.valid, the one way views read input, on a body given directly."""
+
+    def __init__(self, data):
+        self.request = type("Request", (), {"data": data})()
+
+
+def validated_input(serializer_class, data, **kwargs) -> dict:
+    return _View(data).valid(serializer_class, **kwargs)
 
 
 def errors(data, **kwargs) -> dict:

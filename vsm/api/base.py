@@ -70,9 +70,10 @@ class OrgAPIMixin:
     def valid(self, serializer_class, data=None, **kwargs) -> dict:
         """The one way a view reads input: the request body (or `data`, such as the query
         parameters) through an input serializer; bad input raises DRF's ValidationError, which
-        the one error handler answers as 400 naming the fields."""
-        serializer = serializer_class(data=self.request.data if data is None else data,
-                                      context=self.get_serializer_context(), **kwargs)
+        the one error handler answers as 400 naming the fields. Without a context: input
+        serializers share their built fields between requests (vsm.api.inputs), so nothing of
+        one request may reach them; what input refers to is resolved by the services."""
+        serializer = serializer_class(data=self.request.data if data is None else data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

@@ -23,6 +23,7 @@ from releases.models import (
     TemplatePhase,
 )
 from releases.selectors.freezes import FreezeOccurrence, freeze_occurrences
+from vsm.moments import moment_text
 
 OPEN = [ReleaseStatus.DRAFT, ReleaseStatus.PLANNED, ReleaseStatus.IN_PROGRESS]
 
@@ -105,8 +106,8 @@ class LateDependency:
 
     @property
     def message(self) -> str:
-        return (f"{self.dependency.release} needs {self.dependency.depends_on} by {self.needed_by:%Y-%m-%d %H:%M}, "
-                f"but it is planned to finish {self.finishes_at:%Y-%m-%d %H:%M}.")
+        return (f"{self.dependency.release} needs {self.dependency.depends_on} by {moment_text(self.needed_by)}, "
+                f"but it is planned to finish {moment_text(self.finishes_at)}.")
 
 
 def _late(dependency: ReleaseDependency, *, dependent_start: datetime | None, finishes_at: datetime | None

@@ -19,6 +19,7 @@ from analytics.vsm_events import EVENTS, Stage
 from analytics.vsm_sql import measured_sql
 from analytics.vsm_stages import value_stream_map_stages
 from vsm.errors import InvalidInput
+from vsm.moments import moment_text
 
 _REPORT = """
 SELECT (SELECT json_build_object('items', COUNT(*), {coverage}) FROM e),
@@ -100,7 +101,7 @@ def value_stream_map(*, query) -> dict:
 
 
 def _at(value: datetime | None, tz) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return moment_text(value, "Y-m-d H:i", zone=tz, name_zone=False) if value else "—"
 
 
 class StageRecords:

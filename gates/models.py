@@ -103,6 +103,14 @@ class Criterion(TenantScopedModel):
     def is_manual(self) -> bool:
         return self.type == self.Type.MANUAL
 
+    @property
+    def rule_title(self) -> str:
+        """The automated rule as people read it (its registered title), not its key."""
+        from gates.rules import registry
+
+        rule = registry.get(self.rule)
+        return rule.title if rule is not None else self.rule.replace("_", " ")
+
     def display_state(self, active_waiver: Waiver | None) -> str:
         if self.state == Status.MET:
             return Status.MET

@@ -97,7 +97,9 @@ class SlotWindowPage(ReleasePage):
     def save(self, request, form, call, window=None):
         """Back to the slots once saved, else the form again with the errors on their fields."""
         status = 400
-        if form.is_valid():
+        if form.is_valid() and form.previewing:
+            status = 200
+        elif form.is_valid():
             try:
                 saved = call(**_in_own_zone(form.cleaned_data))
             except DomainError as error:

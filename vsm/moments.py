@@ -142,6 +142,33 @@ def moment_filter(value, style: str = "datetime") -> str:
     return moment_text(value, style)
 
 
+@register.filter(name="moment_in")
+def moment_in(value, zone_key: str) -> str:
+    """A moment of something defined in its own zone (a freeze window), shown in that zone;
+    the template names the zone beside it."""
+    return moment_text(value, "short", zone=zoneinfo.ZoneInfo(zone_key), name_zone=False)
+
+
+@register.filter(name="time_in")
+def time_in(value, zone_key: str) -> str:
+    return moment_text(value, "time", zone=zoneinfo.ZoneInfo(zone_key), name_zone=False)
+
+
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+@register.filter(name="moment_or_value")
+def moment_or_value(value):
+    """A value of recorded evidence: a moment stored as ISO-8601 text shown as a moment, anything
+    else as it is."""
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        try:
+            return moment_text(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return moment_text(value) if isinstance(value, datetime) else value
+
+
 @register.filter(name="with_moments")
 def with_moments_filter(text: str, moments: dict[str, str]) -> str:
     return with_moments(text, moments)

@@ -93,8 +93,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # `moment`: the one way templates show a time (vsm/moments.py).
-            "builtins": ["vsm.moments"],
+            # `moment`: the one way templates show a time (vsm/moments.py); `words` and
+            # `model_words`: codes as words (vsm/words.py); `rule_words` (vsm/recurrence.py).
+            "builtins": ["vsm.moments", "vsm.words", "vsm.recurrence"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

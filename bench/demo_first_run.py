@@ -78,6 +78,9 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             process.kill()
         reader.join(timeout=5)
+        log = data_dir / "demo.log"
+        seeding = [line.strip() for line in log.read_text(errors="replace").splitlines()
+                   if "demo data of" in line] if log.exists() else []
         if args.keep:
             print(f"data folder kept: {data_dir}")
         else:
@@ -89,6 +92,8 @@ def main() -> None:
         print(f"| {at:6.1f} | {line[:100]} |")
     print()
     print(f"serving after {served:.1f} s" if served is not None else "never served")
+    for line in seeding:  # each app's part of the demo data, from the log
+        print(line)
     print(f"terminal lines up to then: {sum(1 for at, _ in lines if served is None or at <= served + 1)}")
 
 

@@ -34,6 +34,8 @@ SNAKE_ALLOWED = {
     # The options of a connection, in the help beside the JSON a person types them into
     # (integrations/forms.py), and the API scope GitLab calls read_api and ServiceNow's table.
     "time_zone", "writeback_transition", "writeback_resolve", "with_stages", "read_api", "change_request",
+    # The example of a connection's mapping overrides, a key as it is typed (integrations/forms.py).
+    "status_categories",
     # The example criteria JSON of the release template form, keys as they are typed.
     "signer_role", "phase_environment_booked",
 }

@@ -8,7 +8,9 @@ feature. The same seed gives the same data.
 from __future__ import annotations
 
 import importlib
+import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +24,8 @@ from vsm.tenancy.context import tenant_context
 from vsm.tenancy.models import Membership, Organization
 from vsm.tenancy.roles import Role
 from vsm.tenancy.services import organization_create
+
+logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "sluice-demo"
 DEMO_SLUG = "acme"
@@ -122,7 +126,10 @@ def seed_demo(*, seed: int = 7, today: date | None = None) -> DemoResult:
             [Membership(organization=org, user=user, role=role) for user, role in people[1:]])
         _seed_catalog(actor)
         for seeder in _app_seeders():
+            started = time.monotonic()
             seeder(org, rng=rng, today=today)
+            # In <data folder>/demo.log under `make demo`: where a first run spends its time.
+            logger.info("demo data of %s loaded in %.1f s", seeder.__module__, time.monotonic() - started)
 
     # A second, smaller organization, so the org switcher has somewhere to go.
     other = organization_create(name="Globex Retail", slug="globex", time_zone="America/New_York",

@@ -15,6 +15,7 @@ from environments.models import (
 )
 from vsm.catalog.forms import DESCRIPTION_MAX
 from vsm.catalog.models import Team, ValueStream
+from vsm.recurrence import RecurrenceForm
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -23,7 +24,9 @@ class LocalDateTimeField(forms.DateTimeField):
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
 
 
-class BookingForm(forms.Form):
+class BookingForm(RecurrenceForm):
+    recurrence_start_field = "start"
+
     environment = forms.ModelChoiceField(
         queryset=Environment.objects.filter(is_bookable=True).order_by("name"), to_field_name="slug",
         required=False, help_text="or choose a group below")
@@ -36,8 +39,6 @@ class BookingForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), to_field_name="slug", required=False,
                                   help_text="empty: your team, if you are in exactly one")
     release_ref = forms.CharField(max_length=120, required=False, label="Release")
-    rrule = forms.CharField(max_length=500, required=False, label="Repeat (RRULE)",
-                            help_text="optional RFC 5545 rule, e.g. FREQ=WEEKLY;COUNT=4")
 
     def __init__(self, *args, teams, releases: list[tuple[str, str]] | None = None, **kwargs):
         """`teams`: those the person may book for (selectors.bookable_teams). `releases`: the open

@@ -150,7 +150,9 @@ class Booking(TenantScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.environment} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+        # No time in the label: audit events keep it as written, for readers in any zone, and an
+        # extend or move would change it; the times are in the event's before/after.
+        return f"booking {self.pk} of {self.environment}"
 
     @property
     def start(self) -> datetime:

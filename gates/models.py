@@ -103,6 +103,14 @@ class Criterion(TenantScopedModel):
     def is_manual(self) -> bool:
         return self.type == self.Type.MANUAL
 
+    @property
+    def rule_title(self) -> str:
+        """The automated rule as people read it (its registered title), not its key."""
+        from gates.rules import registry
+
+        rule = registry.get(self.rule)
+        return rule.title if rule is not None else self.rule.replace("_", " ")
+
     def display_state(self, active_waiver: Waiver | None) -> str:
         if self.state == Status.MET:
             return Status.MET
@@ -150,7 +158,7 @@ class Waiver(TenantScopedModel):
         ordering = ["-granted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"waiver of {self.criterion_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"waiver {self.pk} of criterion {self.criterion_id}"
 
     def is_active(self, now=None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
@@ -236,7 +244,7 @@ class Evaluation(TenantScopedModel):
         indexes = [models.Index(fields=["organization", "gate", "-evaluated_at"])]
 
     def __str__(self) -> str:
-        return f"{self.criterion_title}: {self.outcome} at {self.evaluated_at:%Y-%m-%d %H:%M}"
+        return f"{self.criterion_title}: {self.get_outcome_display().lower()} (evaluation {self.pk})"
 
 
 def default_waiver_roles() -> list[str]:

@@ -12,6 +12,7 @@ from integrations import normalized as n
 from integrations.models import ChangeControlledEnvironment, ChangeRequest
 from releases.selectors import register_fact
 from releases.services import CheckContext, reason, register_check
+from vsm.moments import moment_text
 
 CHANGE_NOT_APPROVED = "change_not_approved"
 # Read with the check's other facts, in its one statement.
@@ -48,8 +49,8 @@ def change_reasons(ctx: CheckContext) -> list[dict]:
                       key=lambda c: c.planned_start)
     if upcoming:
         first = upcoming[0]
-        return [reason(CHANGE_NOT_APPROVED, f"{first.number} is approved for {first.planned_start.isoformat()} to "
-                                            f"{first.planned_end.isoformat() if first.planned_end else 'open end'}, "
+        return [reason(CHANGE_NOT_APPROVED, f"{first.number} is approved for {moment_text(first.planned_start)} to "
+                                            f"{moment_text(first.planned_end) if first.planned_end else 'open end'}, "
                                             f"not now.", until=first.planned_start, change=first.number, **facts)]
     latest = changes[0]
     state = "approved, but its window has passed" if latest.is_approved else (

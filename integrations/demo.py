@@ -16,6 +16,8 @@ generated, so the same seed and day give the same data. Runs after the releases 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -28,11 +30,14 @@ from integrations.models import (
     ChangeRequest,
     ChangeRequestService,
     Commit,
+    Connection,
     Deployment,
     DeploymentCommit,
     Incident,
     PipelineJob,
     PipelineRun,
+    SyncRun,
+    WebhookDelivery,
 )
 from vsm.catalog.models import Service
 from vsm.tenancy.models import Organization
@@ -112,6 +117,45 @@ def seed(org: Organization, *, rng: random.Random, today: date) -> None:
          for env in {t.prod.pk: t.prod for t in tracks if t.profile.change_controlled}.values()])
     for track in tracks:
         delivery_derive(service_id=track.service.pk)
+    _connection(org, today, zone)
+
+
+def _connection(org: Organization, today: date, zone) -> None:
+    """A GitHub connection with a week of sync history and the webhook deliveries it received,
+    so the Integrations pages show what a working connection looks like. Its schedule is off:
+    the demo never calls GitHub."""
+    github = Connection.objects.create(
+        organization=org, kind="github", name="GitHub (acme)", base_url="https://api.github.com",
+        options={"repositories": ["acme/payments-api", "acme/checkout-web", "acme/ios-app"]},
+        webhook_secret="demo-webhook-secret", credentials="demo-token-not-real",
+        last_synced_at=datetime.combine(today, time(7, 45), tzinfo=zone))
+    runs = []
+    for days_ago in range(6, -1, -1):
+        started = datetime.combine(today - timedelta(days=days_ago), time(7, 45), tzinfo=zone)
+        failed = days_ago == 3
+        runs.append(SyncRun(
+            organization=org, connection=github, trigger=SyncRun.Trigger.SCHEDULE,
+            status=SyncRun.Status.FAILED if failed else SyncRun.Status.SUCCEEDED, queued_at=started,
+            started_at=started, finished_at=started + timedelta(seconds=40 if failed else 95),
+            pages=2 if failed else 6, fetched=80 if failed else 240 + 7 * days_ago, created=0 if failed else 18,
+            updated=0 if failed else 31, errors=1 if failed else 0,
+            error_message="GitHub answered 502 Bad Gateway for the deployments of acme/checkout-web; "
+                          "the next run picked up where this one stopped." if failed else ""))
+    SyncRun.objects.bulk_create(runs)
+    deliveries = []
+    for index, (repository, state) in enumerate([("acme/payments-api", "success"), ("acme/checkout-web", "success"),
+                                                 ("acme/ios-app", "failure"), ("acme/payments-api", "success")]):
+        received = datetime.combine(today, time(9 + index, 12), tzinfo=zone)
+        body = json.dumps({"action": "created", "deployment_status": {"state": state, "environment": "production"},
+                           "repository": {"full_name": repository}})
+        deliveries.append(WebhookDelivery(
+            organization=org, connection=github, received_at=received, event="deployment_status",
+            delivery_id=f"demo-delivery-{index + 1}", content_type="application/json",
+            headers={"X-GitHub-Event": "deployment_status"}, body=body,
+            body_sha256=hashlib.sha256(body.encode()).hexdigest(), status=WebhookDelivery.Status.PROCESSED,
+            outcome=f"Deployment of {repository.split('/')[1]} to production recorded ({state}).",
+            records_created=1, processed_at=received + timedelta(seconds=1)))
+    WebhookDelivery.objects.bulk_create(deliveries)
 
 
 def _tracks(rng: random.Random) -> list[Track]:

@@ -17,6 +17,7 @@ from releases.forms import ReleaseEditForm, SlotWindowForm, TemplateForm, Templa
 from releases.models import Release, ReleaseSlotWindow
 from releases.views import ReleasePage
 from vsm.errors import DomainError
+from vsm.moments import moment_text
 from vsm.tenancy.roles import Perm
 
 
@@ -96,7 +97,9 @@ class SlotWindowPage(ReleasePage):
     def save(self, request, form, call, window=None):
         """Back to the slots once saved, else the form again with the errors on their fields."""
         status = 400
-        if form.is_valid():
+        if form.is_valid() and form.previewing:
+            status = 200
+        elif form.is_valid():
             try:
                 saved = call(**_in_own_zone(form.cleaned_data))
             except DomainError as error:
@@ -137,7 +140,7 @@ class SlotWindowDeleteView(SlotWindowPage):
 
     def get(self, request, slot_window_id: int):
         window = self.window(slot_window_id)
-        booked = [f"{b.release} on {timezone.localtime(b.slot_start):%d %b %H:%M}"
+        booked = [f"{b.release} on {moment_text(b.slot_start)}"
                   for b in window.bookings.select_related("release").order_by("slot_start")]
         return _confirm_delete(request, entry=window, noun="release slot window",
                                cancel_url=reverse("releases:slots", kwargs={"org_slug": self.org.slug}),

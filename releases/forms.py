@@ -21,6 +21,7 @@ from releases.models import (
 from vsm.accounts.models import User
 from vsm.catalog.models import Service, ValueStream
 from vsm.forms import JSONField
+from vsm.recurrence import RecurrenceForm
 from vsm.tenancy.models import Membership
 
 
@@ -118,7 +119,9 @@ class ActivityForm(forms.Form):
     planned_at = LocalDateTimeField(required=False)
 
 
-class FreezeWindowForm(forms.Form):
+class FreezeWindowForm(RecurrenceForm):
+    recurrence_start_field, recurrence_zone_field = "starts_at", "time_zone"
+
     name = forms.CharField(max_length=200)
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                              help_text="shown in the banner and to CI when a deployment is denied")
@@ -130,8 +133,6 @@ class FreezeWindowForm(forms.Form):
                                                   required=False, help_text="for scope: environments")
     starts_at = LocalDateTimeField(label="Starts", help_text="or the first occurrence's start, in the time zone below")
     ends_at = LocalDateTimeField(label="Ends", help_text="or the first occurrence's end, in the time zone below")
-    rrule = forms.CharField(max_length=500, required=False, label="Repeat (RRULE)",
-                            help_text="optional RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=FR (times stay local)")
     time_zone = forms.CharField(max_length=64, required=False,
                                 help_text="the zone the rule runs in (default: the organization's)")
 
@@ -162,12 +163,12 @@ class CalendarForm(forms.Form):
         return day
 
 
-class SlotWindowForm(forms.Form):
+class SlotWindowForm(RecurrenceForm):
+    recurrence_start_field, recurrence_zone_field = "starts_at", "time_zone"
+
     name = forms.CharField(max_length=200)
     starts_at = LocalDateTimeField(label="First slot starts", help_text="in the time zone below")
     ends_at = LocalDateTimeField(label="First slot ends")
-    rrule = forms.CharField(max_length=500, required=False, label="Repeat (RRULE)",
-                            help_text="e.g. FREQ=WEEKLY;BYDAY=TU,TH (times stay local)")
     time_zone = forms.CharField(max_length=64, required=False,
                                 help_text="the zone the rule runs in (default: the organization's)")
     capacity = forms.IntegerField(min_value=1, max_value=100, initial=3, help_text="releases per slot")

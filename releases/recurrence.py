@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from dateutil.rrule import rruleset, rrulestr
 
 from vsm.errors import InvalidInput
+from vsm.moments import moment_text
 
 # Freeze windows and release slots recur by the day or coarser; finer rules would make every
 # check walk thousands of occurrences.
@@ -188,5 +189,5 @@ def check(recurrence: Recurrence) -> Recurrence:
     for moment in exdates:
         found = rules.after(moment - timedelta(microseconds=1), inc=True)
         if found is None or found != moment:
-            raise InvalidInput.field("exdates", f"{moment.isoformat()} is not the start of an occurrence of the rule.")
+            raise InvalidInput.field("exdates", f"{moment_text(moment)} is not the start of an occurrence of the rule.")
     return normalized

@@ -19,6 +19,7 @@ from gates.models import Criterion, Gate
 from gates.rules import RuleError, RuleOutcome, registry
 from releases.models import Phase, PhaseStatus
 from releases.selectors import release_refs
+from vsm.moments import organization_zone, period_text
 
 BOOKING_HELD = "phase_environment_booked"
 
@@ -53,8 +54,8 @@ def phase_environment_booked(gate: Gate, criterion: Criterion, params: dict[str,
                            values=values)
     values.update(booking_id=booking.pk, start=booking.start.isoformat(), end=booking.end.isoformat(),
                   team=booking.team.slug if booking.team_id else None, release_ref=booking.release_ref)
-    return RuleOutcome(met=True, summary=f"{env.name} is booked {booking.start:%Y-%m-%d %H:%M}–"
-                                         f"{booking.end:%Y-%m-%d %H:%M} by "
+    booked = period_text(booking.start, booking.end, zone=organization_zone(), name_zone=True)
+    return RuleOutcome(met=True, summary=f"{env.name} is booked {booked} by "
                                          f"{booking.team.name if booking.team_id else booking.requester_label}.",
                        values=values)
 

@@ -435,8 +435,8 @@ class FreezeListView(ReleasePage):
 
     def post(self, request):
         form = FreezeWindowForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, form=form, status=400)
+        if not form.is_valid() or form.previewing:
+            return self.get(request, form=form, status=200 if form.is_valid() else 400)
         try:
             window = services.freeze_window_create(actor=self.actor, **_freeze_data(form))
         except DomainError as error:
@@ -470,8 +470,8 @@ class FreezeEditView(ReleasePage):
     def post(self, request, freeze_id: int):
         window = self.window(freeze_id)
         form = FreezeWindowForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, freeze_id, form=form, status=400)
+        if not form.is_valid() or form.previewing:
+            return self.get(request, freeze_id, form=form, status=200 if form.is_valid() else 400)
         try:
             services.freeze_window_update(actor=self.actor, window=window, **_freeze_data(form))
         except DomainError as error:

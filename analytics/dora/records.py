@@ -8,11 +8,15 @@ from django.db import connection
 from analytics.dora.sql import CHANGES, INCIDENTS, SERVICES, WINDOW_SCOPE, production_cte, window_params
 from analytics.query import MetricQuery, query_param
 from vsm.errors import InvalidInput
+from vsm.words import words
 
 METRICS = ("deployment_frequency", "change_lead_time", "change_failure_rate", "failed_deployment_recovery_time",
            "deployment_rework_rate")
-ATTRIBUTED_BY = {"caused_by_deployment": "named by the incident", "caused_by_commit": "by its commit",
-                 "caused_by_version": "by its version", "time_window": "by time window"}
+# How an incident came to count against a deployment, as the reason reads it.
+ATTRIBUTED_BY = {"caused_by_deployment": "names this deployment as its cause",
+                 "caused_by_commit": "names a commit of this deployment",
+                 "caused_by_version": "names this deployment's version",
+                 "time_window": "was opened within the attribution window after it"}
 
 _INCIDENTS = f"""(SELECT coalesce(json_agg(json_build_object('number', i.number, 'attribution', i.attribution,
                                                   'resolved_at', i.resolved_at) ORDER BY i.opened_at, i.id), '[]')
@@ -118,7 +122,7 @@ def _failure_reasons(row: dict) -> list[str]:
         reasons.append("status rolled back")
     if row["rolled_back_by"]:
         reasons.append(f"rolled back by deployment {row['rolled_back_by']}")
-    reasons += [f"incident {i['number']} attributed {ATTRIBUTED_BY.get(i['attribution'], i['attribution'])}"
+    reasons += [f"incident {i['number']} {ATTRIBUTED_BY.get(i['attribution'], words(i['attribution']))}"
                 for i in row.get("incidents") or []]
     return reasons
 

@@ -18,6 +18,7 @@ from analytics.flow.selectors import load_moments
 from analytics.flow.statuses import item_splits
 from integrations.models import WorkItemTransition
 from vsm.errors import InvalidInput
+from vsm.moments import moment_text
 
 WORK_ITEM_METRICS = ("velocity", "flow_time", "efficiency", "distribution", "waits")
 METRICS = (*WORK_ITEM_METRICS, "load", "booking_decisions", "sign_offs", "deployment_holds")
@@ -36,7 +37,7 @@ class RecordSet:
 
 
 def _at(value: datetime | None, tz) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return moment_text(value, "Y-m-d H:i", zone=tz, name_zone=False) if value else "—"
 
 
 def _hours(start: datetime | None, end: datetime | None) -> float | None:

@@ -20,6 +20,7 @@ from analytics.models import ValueStreamStage
 from analytics.streammap.events import DEFAULT_STAGES, EVENTS, Stage
 from analytics.streammap.sql import measured_sql
 from vsm.errors import InvalidInput
+from vsm.moments import moment_text
 
 
 def value_stream_stage_list(*, value_stream) -> list[ValueStreamStage]:
@@ -127,7 +128,7 @@ def value_stream_map(*, query) -> dict:
 
 
 def _at(value: datetime | None, tz) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return moment_text(value, "Y-m-d H:i", zone=tz, name_zone=False) if value else "—"
 
 
 class StageRecords:

@@ -6,7 +6,7 @@
     {{ block.per_day|per_day }}         "2.3 / day", "4.0 / week", "1.5 / month"
     {{ value|metric:"per_day" }}        by unit: per_day, hours, rate
     {{ value|cell }}                    any drill-down value
-    {{ "time_window"|words }}           "time window"
+    {{ "time_window"|words }}           "time window" (a builtin: vsm/words.py)
 
 A missing number (no data in the window) is written "–".
 """
@@ -15,8 +15,8 @@ from datetime import datetime
 from functools import wraps
 
 from django import template
-from django.utils import timezone
-from django.utils.formats import date_format
+
+from vsm.moments import moment_text
 
 register = template.Library()
 
@@ -67,12 +67,6 @@ def change(value) -> str:
 
 
 @register.filter
-def words(value) -> str:
-    """A field or rule name for people: "time_window" -> "time window"."""
-    return str(value or "").replace("_", " ")
-
-
-@register.filter
 def cell(value) -> str:
     """A drill-down value of any type for a table cell: times in the viewer's zone, hours with
     two decimals, lists joined, yes/no."""
@@ -81,7 +75,7 @@ def cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
+        return moment_text(value, "Y-m-d H:i")
     if isinstance(value, float):
         return f"{value:.2f}"
     if isinstance(value, list | tuple):

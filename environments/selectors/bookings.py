@@ -18,6 +18,7 @@ from environments.models import Booking, Environment, Outage
 from environments.periods import Period
 from environments.selectors.inventory import team_ids_of
 from vsm.accounts.models import User
+from vsm.moments import moment_text
 
 APPROVED = Booking.Status.APPROVED
 
@@ -230,7 +231,7 @@ def booking_conflict(*, environments: list[Environment], periods: list[Period],
         taken = next(iter(bookings.values()))
         holder = taken.team.name if taken.team_id else taken.requester_label
         message = (f"{first.environment.name} is already booked by {holder} "
-                   f"from {taken.start.isoformat()} to {taken.end.isoformat()}")
+                   f"from {moment_text(taken.start)} to {moment_text(taken.end)}")
     else:
         outage = next(iter(outages.values()))
         message = f"{first.environment.name} has {outage.get_kind_display().lower()} then: {outage.reason}"

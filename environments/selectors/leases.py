@@ -21,6 +21,7 @@ from environments.selectors.bookings import (
 from environments.selectors.inventory import team_ids_of
 from vsm.accounts.models import User
 from vsm.catalog.models import Service
+from vsm.moments import moment_text
 from vsm.tenancy.actor import Actor
 
 
@@ -66,7 +67,7 @@ def _taken_reason(environment: Environment, other: Booking) -> dict[str, Any]:
     holder = other.team.name if other.team_id else other.requester_label
     return {"code": "booked_by_other_team", "team": other.team.slug if other.team_id else None,
             "booking": other.pk, "until": other.end,
-            "message": f"{environment.name} is booked by {holder} until {other.end.isoformat()}."}
+            "message": f"{environment.name} is booked by {holder} until {moment_text(other.end)}."}
 
 
 def _booking_reasons(environment: Environment, at: datetime, booking_id: int | None, team_ids: set[int],
@@ -82,7 +83,7 @@ def _booking_reasons(environment: Environment, at: datetime, booking_id: int | N
                      "message": f"Booking {booking_id} is not a current, approved booking of {environment.name}."}]
         if named.start > at:
             return [{"code": "no_booking", "booking": booking_id, "until": named.start,
-                     "message": f"Booking {booking_id} starts at {named.start.isoformat()}."}]
+                     "message": f"Booking {booking_id} starts at {moment_text(named.start)}."}]
         return [_taken_reason(environment, named)]
     other = approved_overlapping(environment_ids=[environment.pk], start=at, end=at + timedelta(microseconds=1)
                                  ).first()
@@ -92,7 +93,7 @@ def _booking_reasons(environment: Environment, at: datetime, booking_id: int | N
     mine = upcoming.filter(_held_by(team_ids, user)).order_by("period").first() if (team_ids or user) else None
     return [{"code": "no_booking", "until": mine.start if mine else None,
              "message": f"No approved booking of yours covers {environment.name} now"
-                        + (f"; yours starts at {mine.start.isoformat()}." if mine else "; book it first.")}]
+                        + (f"; yours starts at {moment_text(mine.start)}." if mine else "; book it first.")}]
 
 
 def _leased_reasons(environment: Environment, at: datetime, exclude_lease: Lease | None) -> list[dict[str, Any]]:
@@ -104,7 +105,7 @@ def _leased_reasons(environment: Environment, at: datetime, exclude_lease: Lease
         return []
     return [{"code": "environment_leased", "until": held[0].expires_at,
              "message": f"{environment.name} is leased by {held[0].holder_label} until "
-                        f"{held[0].expires_at.isoformat()}."}]
+                        f"{moment_text(held[0].expires_at)}."}]
 
 
 def lease_check(*, environment: Environment, actor: Actor, booking_id: int | None = None,

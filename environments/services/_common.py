@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -79,11 +80,11 @@ def is_team_member(user: User | None, team_id: int | None) -> bool:
     return user is not None and team_id is not None and TeamMember.objects.filter(user=user, team_id=team_id).exists()
 
 
-def notify(*, actor: Actor, recipients: list[User | None], kind: str, title: str, body: str = "", url: str = ""
-           ) -> None:
+def notify(*, actor: Actor, recipients: list[User | None], kind: str, title: str, body: str = "", url: str = "",
+           moments: dict[str, datetime] | None = None) -> None:
     recipients = [user for user in recipients if user is not None]
     if recipients:
-        _deliver(recipients=recipients, kind=kind, title=title, body=body, url=url, actor=actor)
+        _deliver(recipients=recipients, kind=kind, title=title, body=body, url=url, actor=actor, moments=moments)
 
 
 def org_path(name: str, **kwargs) -> str:

@@ -33,6 +33,7 @@ from environments.signals import bookings_changed_send
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Team, TeamMember
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
+from vsm.moments import moment_text
 from vsm.notifications.models import NotificationKind
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
@@ -119,8 +120,8 @@ def _ask_approvers(actor: Actor, waiting: list[Booking]) -> None:
         count = f" ({len(items)} occurrences)" if len(items) > 1 else ""
         notify(actor=actor, recipients=[u for u in approvers_of(env) if u != actor.user],
                kind=NotificationKind.APPROVAL_NEEDED, title=f"Booking of {env.name} awaits your approval",
-               body=f"{first.requester_label} asks for {env.name} from {first.start:%Y-%m-%d %H:%M} UTC{count}: "
-                    f"{first.purpose}",
+               body=f"{first.requester_label} asks for {env.name} from {{start}}{count}: {first.purpose}",
+               moments={"start": first.start},
                url=org_path("environments:approvals"))
 
 
@@ -158,8 +159,9 @@ def _decide(*, actor: Actor, booking: Booking, approve: bool, note: str) -> Book
         verdict = "approved" if approve else "rejected"
         notify(actor=actor, recipients=[booking.requested_by], kind=NotificationKind.DECISION_MADE,
                title=f"Your booking of {env.name} was {verdict}",
-               body=f"{actor.label} {verdict} your booking from {booking.start:%Y-%m-%d %H:%M} UTC"
+               body=f"{actor.label} {verdict} your booking from {{start}}"
                     + (f": {booking.decision_note}" if booking.decision_note else "."),
+               moments={"start": booking.start},
                url=org_path("environments:my_bookings"))
         bookings_changed_send([env.pk])
     return booking
@@ -229,7 +231,7 @@ def booking_extend(*, actor: Actor, booking: Booking, end: datetime) -> Booking:
         if not booking.is_active or booking.end <= timezone.now():
             raise Conflict("Only a current or upcoming booking can be extended.", fields={"status": [booking.status]})
         if end <= booking.end:
-            raise InvalidInput.field("end", f"The new end must be after the current end ({booking.end.isoformat()}).")
+            raise InvalidInput.field("end", f"The new end must be after the current end ({moment_text(booking.end)}).")
         check_period(booking.start, end, max_hours=env.max_booking_hours, label=env.name)
         if booking.status == Booking.Status.APPROVED:
             conflict = booking_conflict(environments=[env], periods=[(booking.end, end)], exclude_ids=[booking.pk])

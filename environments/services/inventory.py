@@ -17,6 +17,7 @@ from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Team, ValueStream
 from vsm.entities import delete_entity, save_entity
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
+from vsm.moments import moment_text
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
 
@@ -105,7 +106,7 @@ def _apply_capacity(environment: Environment) -> None:
     for booking in future:
         if peak_overlap(intervals, booking.start, booking.end) > environment.capacity:
             raise Conflict(f"More than {environment.capacity} approved bookings overlap around "
-                           f"{booking.start.isoformat()}; cancel some before lowering the capacity.",
+                           f"{moment_text(booking.start)}; cancel some before lowering the capacity.",
                            fields={"capacity": ["too many overlapping bookings"]}, booking=booking.pk)
     try:
         with transaction.atomic():

@@ -61,8 +61,8 @@ class BookView(EnvPage):
 
     def post(self, request):
         form = self.booking_form(request.POST)
-        if not form.is_valid():
-            return self.get(request, form=form, status=400)
+        if not form.is_valid() or form.previewing:
+            return self.get(request, form=form, status=200 if form.is_valid() else 400)
         data = form.cleaned_data
         try:
             bookings = services.booking_request(

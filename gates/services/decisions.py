@@ -17,6 +17,7 @@ from gates.services.duties import duties_refusal, sign_offs_reset
 from gates.services.evaluation import settle
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, DomainError, InvalidInput
+from vsm.moments import moment_text
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm, Role
 
@@ -75,7 +76,7 @@ def criterion_waive(*, actor: Actor, criterion: Criterion, reason: str, expires_
         current = Waiver.objects.filter(criterion=criterion, revoked_at__isnull=True,
                                         expires_at__gt=timezone.now()).first()
         if current is not None:
-            raise Conflict(f"'{criterion.title}' is already waived until {current.expires_at.isoformat()}.",
+            raise Conflict(f"'{criterion.title}' is already waived until {moment_text(current.expires_at)}.",
                            conflicts_with=[f"waiver:{current.pk}"])
         waiver = Waiver.objects.create(criterion=criterion, reason=reason, expires_at=expires_at,
                                        granted_by=actor.user, granted_by_label=actor.label[:254])

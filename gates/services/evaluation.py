@@ -21,6 +21,7 @@ from gates.policy import role_label
 from gates.rules import RuleError, RuleOutcome, registry
 from gates.selectors import active_waiver, criteria_with_decisions
 from vsm.errors import InvalidInput
+from vsm.moments import moment_text, organization_zone
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.tasks import enqueue
 
@@ -92,7 +93,8 @@ def _decide(gate: Gate, criterion: Criterion, *, now: datetime, actor: Actor, tr
     waiver = active_waiver(criterion, now) if decision.state != Status.MET else None
     if waiver is not None:
         outcome = Evaluation.Outcome.WAIVED
-        summary = f"Waived until {waiver.expires_at.isoformat()}: {waiver.reason} ({decision.summary})"
+        until = moment_text(waiver.expires_at, zone=organization_zone(), name_zone=True)
+        summary = f"Waived until {until}: {waiver.reason} ({decision.summary})"
         values["waiver"] = {"id": waiver.pk, "reason": waiver.reason, "expires_at": waiver.expires_at.isoformat(),
                             "granted_by": waiver.granted_by_label}
     params = criterion.params if not criterion.is_manual else {

@@ -16,7 +16,7 @@ once however often the pass runs; a write that failed is tried again, up to MAX_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
@@ -26,6 +26,7 @@ from integrations.connectors.http import ConnectorHTTPError
 from integrations.models import Connection, Incident, WorkItem, WritebackAction
 from integrations.normalized import FlowType, IncidentStatus, StatusCategory
 from integrations.sync.writeback_http import ToolWriter
+from vsm.moments import moment_text, organization_zone
 from vsm.tenancy.context import require_org_id
 from vsm.tenancy.tasks import enqueue
 
@@ -149,7 +150,8 @@ def _perform(action: WritebackAction, send: Callable[[], None]) -> WritebackActi
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # Read in the other tool by anyone: the organization's zone, named.
+    return moment_text(moment, zone=organization_zone(), name_zone=True)
 
 
 def _jira_comment(item: WorkItem, incident: Incident) -> Callable[[ToolWriter], None]:

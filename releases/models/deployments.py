@@ -70,7 +70,7 @@ class SlotBooking(TenantScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.release_id} in {self.window_id} at {self.slot_start:%Y-%m-%d %H:%M}"
+        return f"slot booking {self.pk} of release {self.release_id} in window {self.window_id}"
 
 
 class ActivityKind(models.TextChoices):

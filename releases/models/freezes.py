@@ -113,4 +113,4 @@ class FreezeOverride(TenantScopedModel):
         ordering = ["-granted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"override of {self.freeze_window_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"override {self.pk} of freeze window {self.freeze_window_id}"

@@ -28,6 +28,7 @@ from releases.models import (
 from releases.selectors.deployments import Slot, slots_between
 from releases.selectors.freezes import FreezeOccurrence, freeze_active, freeze_occurrences, freeze_override_in_force
 from vsm.catalog.models import ValueStream
+from vsm.moments import moment_text
 
 OPEN = [ReleaseStatus.DRAFT, ReleaseStatus.PLANNED, ReleaseStatus.IN_PROGRESS]
 BOOKING_REF_MAX = 120  # environments' Booking.release_ref
@@ -120,8 +121,8 @@ class LateDependency:
 
     @property
     def message(self) -> str:
-        return (f"{self.dependency.release} needs {self.dependency.depends_on} by {self.needed_by:%Y-%m-%d %H:%M}, "
-                f"but it is planned to finish {self.finishes_at:%Y-%m-%d %H:%M}.")
+        return (f"{self.dependency.release} needs {self.dependency.depends_on} by {moment_text(self.needed_by)}, "
+                f"but it is planned to finish {moment_text(self.finishes_at)}.")
 
 
 def _late(dependency: ReleaseDependency, *, dependent_start: datetime | None, finishes_at: datetime | None

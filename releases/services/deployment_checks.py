@@ -34,6 +34,7 @@ from releases.services._common import require
 from releases.services.freezes import LONGEST_OVERRIDE, freeze_override_grant, override_refusal
 from vsm.catalog.models import Service
 from vsm.errors import DomainError, InvalidInput
+from vsm.moments import moment_text
 from vsm.prepared import PreparedInsert
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
@@ -94,11 +95,11 @@ def freeze_reasons(ctx: CheckContext) -> list[Reason]:
             override, refused = _break_glass(ctx, window, running.end)
         facts = {"freeze_window": window.pk, "name": window.name, "ends_at": running.end}
         if override is not None:
-            found.append(reason("freeze_overridden", f"'{window.name}' is in force until {running.end.isoformat()}, "
+            found.append(reason("freeze_overridden", f"'{window.name}' is in force until {moment_text(running.end)}, "
                                 f"overridden by {override.granted_by_label}: {override.reason}", severity=WARN,
                                 override=override.pk, **facts))
             continue
-        message = f"'{window.name}' is in force until {running.end.isoformat()}" + (
+        message = f"'{window.name}' is in force until {moment_text(running.end)}" + (
             f": {window.reason}" if window.reason else ".")
         found.append(reason("freeze_active", message, until=running.end,
                             **facts, **({"override_refused": refused} if refused else {})))
@@ -194,7 +195,7 @@ def slot_reasons(ctx: CheckContext) -> list[Reason]:
                        severity=WARN, release=release.pk)]
     upcoming = next_slot_booking(release=release, after=ctx.at)
     return [reason("no_release_slot", f"No release slot booked for {release} covers now"
-                   + (f"; its next slot starts {upcoming.slot_start.isoformat()}." if upcoming else "; book one."),
+                   + (f"; its next slot starts {moment_text(upcoming.slot_start)}." if upcoming else "; book one."),
                    until=upcoming.slot_start if upcoming else None, release=release.pk)]
 
 

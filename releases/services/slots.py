@@ -14,6 +14,7 @@ from releases.recurrence import Recurrence, check
 from releases.services._common import UNSET, organization_time_zone, require, require_text
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput
+from vsm.moments import moment_text
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
 
@@ -99,7 +100,7 @@ def slot_book(*, actor: Actor, window: ReleaseSlotWindow, release: Release, slot
         slot = next((p for p in window.recurrence.overlapping(slot_start, slot_start + timedelta(microseconds=1))
                      if p[0] == slot_start), None)
         if slot is None:
-            raise InvalidInput.field("slot_start", f"{slot_start.isoformat()} is not the start of a slot of "
+            raise InvalidInput.field("slot_start", f"{moment_text(slot_start)} is not the start of a slot of "
                                                    f"'{window.name}'.")
         if slot[1] <= timezone.now():
             raise InvalidInput.field("slot_start", "That slot is over.")
@@ -119,7 +120,7 @@ def slot_book(*, actor: Actor, window: ReleaseSlotWindow, release: Release, slot
             raise Conflict(f"{release} is already booked into this slot.",
                            conflicts_with=[f"release:{release.pk}"]) from exc
         audit_record(actor=actor, action="slotbooking.created", instance=booking, after=snapshot(booking),
-                     object_repr=f"{release} in {window.name} {slot[0]:%Y-%m-%d %H:%M}")
+                     object_repr=f"{release} in {window.name}")
     return booking
 
 

@@ -100,8 +100,8 @@ def test_records_counted_must_be_true_or_false(api_a, deployments):
 def test_records_say_why(api_a, deployments):
     rows = api_a.get(url("records/"), {**WINDOW, "metric": "change_failure_rate"}).json()["results"]
     why = {row["deployment_id"]: row["why"] for row in rows}
-    assert why[deployments["D3"].pk] == ("failed: incident INC1 attributed named by the incident; "
-                                         "incident INC2 attributed by time window")
+    assert why[deployments["D3"].pk] == ("failed: incident INC1 names this deployment as its cause; "
+                                         "incident INC2 was opened within the attribution window after it")
     assert why[deployments["D4"].pk] == f"failed: status rolled back; rolled back by deployment {deployments['D5'].pk}"
     assert why[deployments["D1"].pk] == "not failed: no rollback, no incident"
     recovery = api_a.get(url("records/"), {**WINDOW, "metric": "failed_deployment_recovery_time"}).json()["results"]

@@ -105,7 +105,7 @@ def test_an_event_has_its_own_page(client_a, org_a, trail):
     response = client_a.get(page(org_a, f"{event.pk}/"))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "service.updated" in body and "token:ci" in body and '<tr class="changed">' in body
+    assert "service updated" in body and "token:ci" in body and '<tr class="changed">' in body
 
 
 def test_org_b_events_are_not_found(client_a, org_a, org_b, trail):
@@ -134,3 +134,23 @@ def test_an_empty_trail_says_so(client_a, org_a, org_b):
     AuditEventFactory(organization=org_b)
     body = client_a.get(page(org_a)).content.decode()
     assert "Nothing has changed yet" in body
+
+
+def test_re_evaluations_that_changed_nothing_are_folded_until_asked_for(client_a, org_a, trail):
+    """Automated re-evaluations flood the trail with "0 of 1 field changed": folded behind a
+    link that keeps the filters."""
+    for hour in range(10, 13):
+        AuditEventFactory(organization=org_a, occurred_at=datetime(2026, 3, 3, hour, tzinfo=UTC),
+                          action="gate.evaluated", object_type="gates.gate", object_id="3", object_repr="UAT entry",
+                          actor_label="system:gates", before={"status": "pending"}, after={"status": "pending"})
+    folded = client_a.get(page(org_a))
+    assert reprs(folded) == ["team.created", "service.updated", "service.created"]
+    body = folded.content.decode()
+    assert 'data-testid="audit-folded"' in body and "3 events that changed nothing" in body
+    assert 'href="?all=1"' in body
+    everything = client_a.get(page(org_a), {"all": "1"})
+    assert reprs(everything)[:3] == ["gate.evaluated"] * 3 and len(reprs(everything)) == 6
+    assert 'data-testid="audit-folded"' not in everything.content.decode()
+    filtered = client_a.get(page(org_a), {"action": "gate."}).content.decode()
+    assert 'href="?action=gate.&amp;all=1"' in filtered
+    assert ">gates.gate<" not in filtered and "gate evaluated" not in filtered  # folded, and words, not codes

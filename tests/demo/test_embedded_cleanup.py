@@ -157,6 +157,15 @@ def test_the_demo_command_stops_its_server_on_sigterm(tmp_path):
     demo = Managed(tmp_path, "demo", "--addrport", f"127.0.0.1:{port}")
     try:
         demo.wait_for("Serving on", timeout=300)
+        time.sleep(2)  # whatever the server prints once it is up
+        while not demo.lines.empty():
+            demo.seen.append(demo.lines.get())
+        shown = "".join(demo.seen)
+        # The first run on an empty data folder: progress and the summary, logs and emails in the file.
+        assert len(demo.seen) <= 40, f"the demo printed {len(demo.seen)} lines:\n{shown}"
+        assert "Sign in with password" in shown and "Three things to try" in shown
+        assert '"levelname"' not in shown and "Subject:" not in shown
+        assert (tmp_path / "demo.log").exists()
         pid = postmaster_pid(tmp_path)
         demo.stop(signal.SIGTERM)
         assert gone(pid), "the demo left its embedded PostgreSQL running"

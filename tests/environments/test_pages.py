@@ -20,6 +20,8 @@ from tests.environments.factories import (
     ProvisioningRequestFactory,
 )
 from tests.factories import TeamFactory, TeamMemberFactory, ValueStreamFactory
+from vsm.audit.models import AuditEvent
+from vsm.moments import moment_text
 from vsm.tenancy.context import tenant_context
 from vsm.tenancy.models import Membership
 from vsm.tenancy.roles import Role
@@ -388,3 +390,84 @@ def test_provisioning_page_queries_stay_flat(org_a, client_a, django_assert_max_
     ProvisioningRequestFactory.create_batch(15, organization=org_a)
     with django_assert_max_num_queries(14):
         assert client_a.get(f"{PAGES}/provisioning/").status_code == 200
+
+
+# --- times in the viewer's zone: a Berlin organization, a viewer in Los Angeles -----------------
+
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture
+def in_los_angeles(login):
+    def as_role(role: str):
+        client = login(role)
+        client.user.time_zone = "America/Los_Angeles"
+        client.user.save(update_fields=["time_zone"])
+        return client
+    return as_role
+
+
+def typed_in_los_angeles(moment) -> str:
+    return moment.astimezone(LOS_ANGELES).strftime("%Y-%m-%dT%H:%M")
+
+
+def panel(response) -> str:
+    return text(response).split('data-testid="conflict"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_conflict_panel_says_when_in_the_viewers_zone(org_a, env, in_los_angeles):
+    BookingFactory(organization=org_a, environment=env, team=TeamFactory(organization=org_a, name="Checkout"),
+                   start=at(9), hours=2)
+    client = in_los_angeles(Role.ENGINEER)
+    response = client.post(f"{PAGES}/book/", {"environment": "sit-1", "start": typed_in_los_angeles(at(10)),
+                                              "end": typed_in_los_angeles(at(12)), "purpose": "x", "kind": "code"})
+    assert response.status_code == 409
+    said = panel(response)
+    assert (f"already booked by Checkout from {moment_text(at(9), zone=LOS_ANGELES)} to "
+            f"{moment_text(at(11), zone=LOS_ANGELES)}") in said
+    assert "+00:00" not in said and at(9).strftime("T%H:%M") not in said
+    assert at(9).astimezone(BERLIN).strftime("%H:%M") not in said  # the organization's hour, not the viewer's
+
+
+def test_the_extend_refusal_says_the_current_end_in_the_viewers_zone(org_a, env, in_los_angeles):
+    client = in_los_angeles(Role.ENGINEER)
+    booking = BookingFactory(organization=org_a, environment=env, requested_by=client.user, start=at(9), hours=2)
+    response = client.post(f"{PAGES}/bookings/{booking.pk}/", {"action": "extend", "end": typed_in_los_angeles(at(10))})
+    body = text(response)
+    assert response.status_code == 400
+    assert f"after the current end ({moment_text(at(11), zone=LOS_ANGELES)})" in body
+    assert "+00:00" not in body
+
+
+def test_a_bookings_audit_label_holds_no_time_and_survives_an_extend(org_a, env, in_los_angeles):
+    client = in_los_angeles(Role.ENGINEER)
+    booking = BookingFactory(organization=org_a, environment=env, requested_by=client.user, start=at(9), hours=2)
+    with tenant_context(org_a):
+        before = str(booking)
+    assert client.post(f"{PAGES}/bookings/{booking.pk}/",
+                       {"action": "extend", "end": typed_in_los_angeles(at(13))}).status_code == 302
+    with tenant_context(org_a):
+        booking.refresh_from_db()
+        event = AuditEvent.objects.get(action="booking.extended")
+        assert str(booking) == before == event.object_repr == f"booking {booking.pk} of SIT 1"
+
+
+def test_a_repeating_booking_is_picked_and_previewed_without_saving(org_a, env, in_los_angeles):
+    """No RRULE typed: weekly on two days, four times; "Preview" shows the next five starts in
+    the viewer's zone (here four: the count) and books nothing."""
+    client = in_los_angeles(Role.ENGINEER)
+    start = at(9)
+    data = {"environment": "sit-1", "start": typed_in_los_angeles(start), "end": typed_in_los_angeles(at(10)),
+            "purpose": "nightly load test", "kind": "code", "repeat": "weekly", "interval": "1",
+            "weekdays": ["MO", "TH"], "ends": "count", "count": "4", "preview": "1"}
+    response = client.post(f"{PAGES}/book/", data)
+    body = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="recurrence-preview"' in body
+    preview = body.split('data-testid="recurrence-preview"', 1)[1].split("</ul>", 1)[0]
+    assert preview.count("<li>") == 4 and "Repeats weekly on Monday and Thursday, 4 times." in body
+    with tenant_context(org_a):
+        assert not Booking.objects.exists()
+    del data["preview"]
+    assert client.post(f"{PAGES}/book/", data).status_code == 302
+    with tenant_context(org_a):
+        assert Booking.objects.count() == 4

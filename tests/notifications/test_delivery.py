@@ -4,16 +4,22 @@ idempotency, and the webhook URL kept out of logs."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from environments.services.bookings import booking_request
+from tests.environments.factories import EnvironmentFactory
 from tests.factories import ChatWebhookFactory, NotificationFactory
 from tests.notifications.conftest import SECRET_PATH
+from vsm.moments import moment_text
 from vsm.notifications import chat, services
 from vsm.notifications.models import ChatDelivery, ChatWebhook, Notification, NotificationKind
 from vsm.notifications.tasks import deliver_notification, redeliver_pending_notifications
+from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Role
 
 SECRET = SECRET_PATH.rsplit("/", 1)[1]
@@ -215,3 +221,35 @@ def test_the_catch_up_queues_notifications_never_delivered(org_a, org_b, in_org,
 def test_a_notification_deleted_before_delivery_is_skipped(org_a, mailoutbox):
     deliver_notification(org_a.pk, notification_id=987654)
     assert mailoutbox == []
+
+
+def test_the_awaits_approval_email_gives_the_time_in_each_readers_zone_named_and_links_to_site_url(
+        org_a, in_org, owner_a, member_factory, chat_server, mailoutbox, settings,
+        django_capture_on_commit_callbacks):
+    """A Berlin organization: the owner (no zone of their own) reads Berlin time, an approver who
+    set Los Angeles reads theirs; the chat channel reads the organization's; every link starts
+    with SITE_URL."""
+    settings.SITE_URL = "https://sluice.example.test"
+    org_a.time_zone = "Europe/Berlin"
+    org_a.save(update_fields=["time_zone"])
+    approver = member_factory(Role.APPROVER)
+    approver.time_zone = "America/Los_Angeles"
+    approver.save(update_fields=["time_zone"])
+    engineer = member_factory(Role.ENGINEER)
+    _hook(org_a, chat_server)
+    start = (timezone.now() + timedelta(days=2)).replace(hour=7, minute=30, second=0, microsecond=0)
+    with in_org(org_a), django_capture_on_commit_callbacks(execute=True):
+        env = EnvironmentFactory(organization=org_a, name="Payments UAT", requires_approval=True)
+        booking_request(actor=Actor(role=Role.ENGINEER, user=engineer), environment=env, start=start,
+                        end=start + timedelta(hours=2), purpose="regression run")
+    bodies = {email.to[0]: email.body for email in mailoutbox}
+    berlin, los_angeles = ZoneInfo("Europe/Berlin"), ZoneInfo("America/Los_Angeles")
+    assert f"from {moment_text(start, zone=berlin)} (Europe/Berlin)" in bodies[owner_a.email]
+    assert f"from {moment_text(start, zone=los_angeles)} (America/Los_Angeles)" in bodies[approver.email]
+    for body in bodies.values():
+        assert "UTC" not in body and "07:30" not in body  # the hour in UTC, never shown
+        links = re.findall(r"https?://\S+", body)
+        assert links and all(link.startswith("https://sluice.example.test/o/acme/") for link in links)
+    [posted] = chat_server.bodies()
+    assert f"from {moment_text(start, zone=berlin)} (Europe/Berlin)" in posted["text"]
+    assert "https://sluice.example.test/o/acme/" in posted["text"]

@@ -3,6 +3,7 @@ and the "previous gate met" wiring through the gates' context."""
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -13,8 +14,10 @@ from gates.models import Evaluation, Status
 from gates.rules import registry
 from releases import services
 from releases.rules import BOOKING_HELD
+from releases.selectors.releases import LateDependency
 from tests.environments.factories import BookingFactory, EnvironmentFactory
-from tests.releases.factories import PhaseFactory, ReleaseFactory
+from tests.releases.factories import PhaseFactory, ReleaseDependencyFactory, ReleaseFactory
+from vsm.moments import moment_text, period_text
 from vsm.tenancy.actor import Actor
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +91,30 @@ def test_a_done_phase_was_held_while_it_ran(world, manager, org_a):
     assert gate.criteria.get().state == Status.PENDING
     BookingFactory(organization=org_a, environment=env, release_ref="3.1.0", start=now - timedelta(days=4), hours=6)
     assert gates.gate_evaluate(actor=manager, gate=gate).criteria.get().state == Status.MET
+
+
+def test_the_booking_evidence_gives_the_times_in_the_organizations_zone_named(world, manager, org_a):
+    """Evidence is kept for every reader: the organization's zone, named (not UTC without a word)."""
+    org_a.time_zone = "Europe/Berlin"
+    org_a.save(update_fields=["time_zone"])
+    phase = phase_with_gate(world, manager, world.sit)
+    start = phase.planned_start.replace(minute=16, second=0, microsecond=0) + timedelta(hours=2)
+    BookingFactory(organization=org_a, environment=world.sit, release_ref="3.1.0", start=start, hours=6)
+    assert state(phase) == Status.MET
+    summary = Evaluation.objects.filter(gate=phase.entry_gate).first().summary
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    expected = period_text(start, start + timedelta(hours=6), zone=berlin, name_zone=True)
+    assert f"is booked {expected}" in summary and "(Europe/Berlin)" in summary
+    assert f"{start.astimezone(berlin):%H:%M}" in summary and "+00:00" not in summary
+
+
+def test_a_late_dependency_says_its_times_in_the_readers_zone(world, manager, org_a):
+    needed, finishes = timezone.now().replace(hour=7, minute=0), timezone.now().replace(hour=9, minute=30)
+    dependency = ReleaseDependencyFactory(organization=org_a)
+    late = LateDependency(dependency=dependency, needed_by=needed, finishes_at=finishes)
+    los_angeles = zoneinfo.ZoneInfo("America/Los_Angeles")
+    with timezone.override(los_angeles):
+        message = late.message
+    assert f"by {moment_text(needed, zone=los_angeles)}," in message
+    assert f"finish {moment_text(finishes, zone=los_angeles)}." in message
+    assert "07:00" not in message and "09:30" not in message  # the UTC hours

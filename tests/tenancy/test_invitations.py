@@ -4,6 +4,7 @@ joins only by accepting it, signed in as the invited address or creating the acc
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils import timezone
 from tests.factories import MembershipFactory, UserFactory
 from vsm.accounts.models import User
 from vsm.audit.models import AuditEvent
+from vsm.moments import moment_text
 from vsm.tenancy.models import Invitation, Membership
 from vsm.tenancy.roles import Role
 from vsm.tenancy.selectors import organizations_of
@@ -164,3 +166,16 @@ def test_the_email_links_to_the_site_and_names_the_organization(org_a, org_b, in
     [mail] = mailoutbox
     assert mail.subject == "Olivia Owner invites you to join Acme Payments on Sluice"
     assert f"{settings.SITE_URL}{link}" in mail.body and "as release manager" in mail.body
+
+
+def test_the_invitation_email_gives_the_expiry_in_the_organizations_zone_named(org_a, owner_a, invite, mailoutbox):
+    """The invited person has no zone Sluice knows: the organization's, named; never UTC unnamed
+    or an hour of the inviter's own zone."""
+    org_a.time_zone = "Europe/Berlin"
+    org_a.save(update_fields=["time_zone"])
+    owner_a.time_zone = "America/Los_Angeles"
+    owner_a.save(update_fields=["time_zone"])
+    invitation, _link = invite("new@example.com")
+    expiry = moment_text(invitation.expires_at, zone=ZoneInfo("Europe/Berlin"))
+    assert f"until {expiry} (Europe/Berlin)." in " ".join(mailoutbox[-1].body.split())
+    assert "UTC" not in mailoutbox[-1].body

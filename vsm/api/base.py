@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vsm.api.schema import BAD_INPUT
+from vsm.moments import reading_zone, zone_for
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import request_context
 from vsm.tenancy.roles import Perm
@@ -30,7 +31,12 @@ class OrgAPIMixin:
         self._organization = organization_get(slug=kwargs.pop("org_slug", ""))
         if self._organization is None:
             return super().dispatch(request, *args, **kwargs)
-        with request_context(self._organization):
+        # Refusals and messages in answers give times in the zone of the signed-in person (theirs,
+        # else the organization's; a token's: the organization's), named, since a CI job or a
+        # script cannot assume one. Datetime fields stay ISO-8601 in UTC.
+        user = request.user if request.user.is_authenticated else None
+        zone = zone_for(user=user, organization=self._organization)
+        with request_context(self._organization), reading_zone(zone, name_zone=True):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 
 from vsm.audit.models import AuditEvent
+from vsm.words import model_words
 
 
 class _RangeForm(forms.Form):
@@ -49,4 +50,4 @@ class AuditEventPageFilter(AuditEventFilter):
 
     def __init__(self, *args, object_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["object_type"].extra["choices"] = [(t, t) for t in object_types]
+        self.filters["object_type"].extra["choices"] = [(t, model_words(t)) for t in object_types]

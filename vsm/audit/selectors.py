@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, F, QuerySet, Value, When
 
 from vsm.audit.models import AuditEvent
 
@@ -13,6 +13,17 @@ from vsm.audit.models import AuditEvent
 def audit_event_list() -> QuerySet[AuditEvent]:
     """Newest first; filtered by vsm.audit.filters.AuditEventFilter (API) and AuditEventPageFilter."""
     return AuditEvent.objects.order_by("-occurred_at", "-id")
+
+
+def audit_events_folded(events: QuerySet[AuditEvent], *, fold: bool) -> tuple[QuerySet[AuditEvent], int]:
+    """The events to list and how many were folded away: events whose before and after are the
+    same (automated re-evaluations that changed nothing flood the trail otherwise). `fold=False`
+    lists them all (and folds none)."""
+    if not fold:
+        return events, 0
+    events = events.alias(unchanged=Case(When(before=F("after"), then=Value(True)), default=Value(False),
+                                         output_field=BooleanField()))
+    return events.filter(unchanged=False), events.filter(unchanged=True).count()
 
 
 def audit_event_get(*, event_id: int) -> AuditEvent | None:

@@ -4,7 +4,13 @@ from django.http import Http404
 from django.shortcuts import render
 
 from vsm.audit.filters import AuditEventPageFilter
-from vsm.audit.selectors import audit_event_changes, audit_event_get, audit_event_list, audit_filter_choices
+from vsm.audit.selectors import (
+    audit_event_changes,
+    audit_event_get,
+    audit_event_list,
+    audit_events_folded,
+    audit_filter_choices,
+)
 from vsm.tenancy.pages import OrgView, filter_page, paginate
 from vsm.tenancy.roles import Perm
 
@@ -19,6 +25,8 @@ class AuditListView(OrgView):
         filters = AuditEventPageFilter(request.GET, queryset=audit_event_list(),
                                        object_types=choices["object_types"])
         events, status = filter_page(filters)
+        show_all = request.GET.get("all") == "1"
+        events, folded = audit_events_folded(events, fold=not show_all)
         form = filters.form
         context = paginate(request, events, EVENTS_PER_PAGE)
         rows = []
@@ -28,6 +36,7 @@ class AuditListView(OrgView):
         return render(request, "audit/list.html", {
             **context, "rows": rows, "form": form, "actions": choices["actions"],
             "filtered": any(form.data.get(name) for name in form.fields),
+            "folded": folded, "show_all": show_all, "query": request.GET.urlencode(),
         }, status=status)
 
 

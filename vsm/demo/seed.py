@@ -8,7 +8,9 @@ feature. The same seed gives the same data.
 from __future__ import annotations
 
 import importlib
+import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +24,8 @@ from vsm.tenancy.context import tenant_context
 from vsm.tenancy.models import Membership, Organization
 from vsm.tenancy.roles import Role
 from vsm.tenancy.services import organization_create
+
+logger = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "sluice-demo"
 DEMO_SLUG = "acme"
@@ -37,19 +41,23 @@ PEOPLE = [
     ("viewer@acme.test", "Vic Viewer", Role.VIEWER),
 ]
 
-# value stream -> (team, [services]); each team's first member is its manager
+# value stream -> (team, [(service slug, name)], members); each team's first member is its
+# manager. Names are given, not derived from the slug ("iOS App", not "Ios App").
 CATALOG = {
     "Payments": [
-        ("Payments Core", ["payments-api", "ledger", "fraud-scoring"], ["dev@acme.test", "envs@acme.test"]),
+        ("Payments Core", [("payments-api", "Payments API"), ("ledger", "Ledger"), ("fraud-scoring", "Fraud Scoring")],
+         ["dev@acme.test", "envs@acme.test"]),
     ],
     "Checkout": [
-        ("Checkout Squad", ["checkout-web", "cart-service", "pricing"], ["qa@acme.test", "dev@acme.test"]),
+        ("Checkout Squad", [("checkout-web", "Checkout Web"), ("cart-service", "Cart Service"), ("pricing", "Pricing")],
+         ["qa@acme.test", "dev@acme.test"]),
     ],
     "Mobile": [
-        ("Mobile Apps", ["ios-app", "android-app", "mobile-bff"], ["qa@acme.test"]),
+        ("Mobile Apps", [("ios-app", "iOS App"), ("android-app", "Android App"), ("mobile-bff", "Mobile BFF")],
+         ["qa@acme.test"]),
     ],
 }
-PLATFORM_SERVICES = ["identity", "notifications-gateway"]
+PLATFORM_SERVICES = [("identity", "Identity"), ("notifications-gateway", "Notifications Gateway")]
 
 
 @dataclass
@@ -75,14 +83,14 @@ def _seed_catalog(actor: Actor) -> None:
             team = catalog.team_create(actor=actor, name=team_name)
             catalog.team_set_members(actor=actor, team=team, users=[users[e] for e in members],
                                      managers=[users[members[0]]])
-            for slug in services:
-                catalog.service_create(actor=actor, name=slug.replace("-", " ").title(), slug=slug,
+            for slug, service_name in services:
+                catalog.service_create(actor=actor, name=service_name, slug=slug,
                                        repository_url=f"https://git.example.com/acme/{slug}",
                                        value_stream=stream, team=team)
     catalog.team_set_members(actor=actor, team=platform, users=[users["envs@acme.test"]],
                              managers=[users["envs@acme.test"]])
-    for slug in PLATFORM_SERVICES:
-        catalog.service_create(actor=actor, name=slug.replace("-", " ").title(), slug=slug, team=platform)
+    for slug, service_name in PLATFORM_SERVICES:
+        catalog.service_create(actor=actor, name=service_name, slug=slug, team=platform)
 
 
 def _app_seeders():
@@ -118,7 +126,10 @@ def seed_demo(*, seed: int = 7, today: date | None = None) -> DemoResult:
             [Membership(organization=org, user=user, role=role) for user, role in people[1:]])
         _seed_catalog(actor)
         for seeder in _app_seeders():
+            started = time.monotonic()
             seeder(org, rng=rng, today=today)
+            # In <data folder>/demo.log under `make demo`: where a first run spends its time.
+            logger.info("demo data of %s loaded in %.1f s", seeder.__module__, time.monotonic() - started)
 
     # A second, smaller organization, so the org switcher has somewhere to go.
     other = organization_create(name="Globex Retail", slug="globex", time_zone="America/New_York",
@@ -128,8 +139,21 @@ def seed_demo(*, seed: int = 7, today: date | None = None) -> DemoResult:
     return DemoResult(org, created=True)
 
 
-def demo_summary() -> str:
-    lines = [f"Sign in with any of these (password: {DEMO_PASSWORD}):"]
-    lines += [f"  {email:<22} {role.label}" for email, _name, role in PEOPLE]
-    return "\n".join(lines)
+# What a newcomer might try first, as whom (printed by `make demo`).
+THINGS_TO_TRY = [
+    ("dev@acme.test", "Environments → Book: ask for Payments UAT at a busy hour; the clash names who holds it "
+                      "and offers the next free slot."),
+    ("release@acme.test", "Releases → Checkout release: at risk, since it needs the payments release first; "
+                          "open its gates and evidence."),
+    ("owner@acme.test", "Analytics → Value stream map: where work waits between commit and production."),
+]
 
+
+def demo_summary(*, address: str | None = None) -> str:
+    """The few lines `make demo` ends with: where, who, and what to try."""
+    lines = [f"Sluice is ready at {address}/" if address else "The demo data is ready.",
+             f"Sign in with password {DEMO_PASSWORD} as any of:"]
+    lines += [f"  {email:<22} {role.label}" for email, _name, role in PEOPLE]
+    lines.append("Three things to try:")
+    lines += [f"  {n}. {text} (as {email})" for n, (email, text) in enumerate(THINGS_TO_TRY, start=1)]
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from vsm.crypto import decrypt, encrypt
+from vsm.moments import with_moments
 from vsm.tenancy.scoping import TenantScopedModel
 
 
@@ -32,6 +33,9 @@ class Notification(TenantScopedModel):
     kind = models.CharField(max_length=32, choices=NotificationKind.choices, default=NotificationKind.GENERAL)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # Title and body name moments as `{name}` and carry them here (ISO-8601), so each reader (the
+    # page, the email, a chat channel) sees them in their own zone (vsm/moments.py).
+    moments = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True, help_text="a path in Sluice the notification is about")
     event_key = models.CharField(max_length=64, default=new_event_key, db_index=True)
     actor_label = models.CharField(max_length=254, blank=True, help_text="who caused it")
@@ -46,6 +50,14 @@ class Notification(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def title_text(self) -> str:
+        return with_moments(self.title, self.moments)
+
+    @property
+    def body_text(self) -> str:
+        return with_moments(self.body, self.moments)
 
     @property
     def is_unread(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -24,6 +24,7 @@ from vsm import outbound
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
+from vsm.moments import moments_stored, with_moments, zone_for
 from vsm.notifications import chat
 from vsm.notifications.models import ChatDelivery, ChatWebhook, Notification, NotificationKind, new_event_key
 from vsm.tenancy.actor import Actor
@@ -46,9 +47,10 @@ def _one_line(text: str) -> str:
 
 
 def notify(*, recipients: list[User], kind: str, title: str, body: str = "", url: str = "",
-           actor: Actor | None = None) -> list[Notification]:
+           actor: Actor | None = None, moments: dict[str, datetime] | None = None) -> list[Notification]:
     """Tell `recipients` (members of the current organization) about an event; email and chat
-    delivery are queued for after the surrounding transaction commits."""
+    delivery are queued for after the surrounding transaction commits. A time in the title or
+    body is written `{name}` with the datetime in `moments`: each reader sees it in their zone."""
     from vsm.notifications import tasks  # here, not at the top: the tasks module imports the services
     if kind not in NotificationKind.values:
         raise InvalidInput.field("kind", f"'{kind}' is not a notification kind.")
@@ -69,7 +71,8 @@ def notify(*, recipients: list[User], kind: str, title: str, body: str = "", url
     with transaction.atomic():
         notifications = Notification.objects.bulk_create([
             Notification(organization_id=org_id, recipient=user, kind=kind, title=title[:200], body=body, url=url,
-                         event_key=event_key, actor_label=actor.label[:254] if actor else "")
+                         event_key=event_key, actor_label=actor.label[:254] if actor else "",
+                         moments=moments_stored(moments or {}))
             for user in people if user.pk in member_ids
         ])
         for notification in notifications:
@@ -102,7 +105,10 @@ def notification_deliver(*, notification_id: int) -> None:
     org = notification.organization
     link = _absolute(notification.url or reverse("notifications:list", kwargs={"org_slug": org.slug}))
     _email(notification, org=org, link=link)
-    message = chat.ChatMessage(title=notification.title, body=notification.body, link=link)
+    # A channel is read by the whole organization: its zone, named.
+    title, body = (with_moments(text, notification.moments, zone=org.tzinfo, name_zone=True)
+                   for text in (notification.title, notification.body))
+    message = chat.ChatMessage(title=title, body=body, link=link)
     for webhook in ChatWebhook.objects.filter(is_active=True):
         if webhook.wants(notification.kind):
             _chat_deliver(webhook=webhook, event_key=notification.event_key, message=message)
@@ -116,13 +122,16 @@ def _email(notification: Notification, *, org: Organization, link: str) -> None:
                    .filter(pk=notification.pk, emailed_at__isnull=True, email_error="").exists())
         if not pending:
             return
+        zone = zone_for(user=notification.recipient, organization=org)
+        title, body = (with_moments(text, notification.moments, zone=zone, name_zone=True)
+                       for text in (notification.title, notification.body))
         text = "\n\n".join(part for part in (
-            notification.title, notification.body, f"Open in Sluice: {link}",
+            title, body, f"Open in Sluice: {link}",
             f"You get this as a member of {org.name}. Your notifications: "
             + _absolute(reverse("notifications:list", kwargs={"org_slug": org.slug})),
         ) if part)
         try:
-            send_mail(_one_line(f"[{org.name}] {notification.title}"), text, settings.DEFAULT_FROM_EMAIL,
+            send_mail(_one_line(f"[{org.name}] {title}"), text, settings.DEFAULT_FROM_EMAIL,
                       [notification.recipient.email])
         except OSError as error:  # smtplib's errors are OSErrors, as are refused connections
             notification.email_error = f"{type(error).__name__}: {error}"[:300]

@@ -98,6 +98,10 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `moment`: the one way templates show a time (vsm/moments.py); `words` and
+            # `model_words`: codes as words (vsm/words.py); `rule_words` (vsm/recurrence.py);
+            # `membership|may:"app:page"`: controls follow the pages' own rules (offers.py).
+            "builtins": ["vsm.moments", "vsm.words", "vsm.recurrence", "vsm.tenancy.templatetags.offers"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -106,8 +110,6 @@ TEMPLATES = [
                 "orgconfig.context_processors.managed_by_file",
                 "vsm.notifications.context_processors.unread_notifications",
             ],
-            # `membership|may:"app:page"` in every template: controls follow the pages' own rules.
-            "builtins": ["vsm.tenancy.templatetags.offers"],
         },
     },
 ]

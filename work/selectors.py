@@ -16,6 +16,7 @@ from environments.models import ProvisioningRequest
 from environments.selectors import approval_queue, my_bookings, provisioning_request_list
 from gates.selectors import sign_offs_awaiting, waivers_expiring
 from releases.selectors import releases_at_risk
+from vsm.moments import moment_text, period_text
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
 
@@ -53,7 +54,7 @@ def _approvals(actor: Actor, org_slug: str) -> list[Item]:
     bookings, deployments = approval_queue(actor=actor)
     queue = _url("environments:approvals", org_slug)
     items = [Item("booking", b.pk, "Booking approval", f"{b.environment.name} for {b.requester_label}",
-                  f"{b.purpose} · {b.start:%Y-%m-%d %H:%M} – {b.end:%Y-%m-%d %H:%M} UTC", b.created_at, queue)
+                  f"{b.purpose} · {period_text(b.start, b.end)}", b.created_at, queue)
              for b in bookings]
     items += [Item("deployment", d.pk, "Deployment approval", f"{d.service_slug} {d.version} to {d.environment.name}",
                    f"asked by {d.requester_label}" + (f": {d.note}" if d.note else ""), d.requested_at, queue)
@@ -73,19 +74,19 @@ def _provisioning(actor: Actor, org_slug: str) -> list[Item]:
     waiting = provisioning_request_list().filter(
         status__in=[ProvisioningRequest.Status.REQUESTED, ProvisioningRequest.Status.PROVISIONING])
     return [Item("provisioning", r.pk, "Provisioning request", f"{r.get_tier_display()} environment for {r.team.name}",
-                 f"{r.get_status_display()} · needed by {r.needed_by:%Y-%m-%d}: {r.purpose}", r.requested_at,
-                 _url("environments:provisioning", org_slug)) for r in waiting]
+                 f"{r.get_status_display()} · needed by {moment_text(r.needed_by, 'date')}: {r.purpose}",
+                 r.requested_at, _url("environments:provisioning", org_slug)) for r in waiting]
 
 
 def _reminders(actor: Actor, org_slug: str, now: datetime) -> list[Item]:
     user = actor.user
     items = [Item("waiver", w.pk, "Waiver expiring", f"{w.criterion.title} · {w.criterion.gate.name}",
-                  f"ends {w.expires_at:%Y-%m-%d %H:%M} UTC: {w.reason}", w.expires_at - WAIVER_WARNING,
+                  f"ends {moment_text(w.expires_at)}: {w.reason}", w.expires_at - WAIVER_WARNING,
                   _url("gates:detail", org_slug, gate_id=w.criterion.gate_id))
              for w in waivers_expiring(user_id=user.pk, within=WAIVER_WARNING, now=now)]
     upcoming, _ = my_bookings(user=user, now=now)
     items += [Item("my_booking", b.pk, "Your booking starts soon", f"{b.environment.name}",
-                   f"{b.get_status_display()} · from {b.start:%Y-%m-%d %H:%M} UTC: {b.purpose}",
+                   f"{b.get_status_display()} · from {moment_text(b.start)}: {b.purpose}",
                    b.start - BOOKING_STARTING, _url("environments:my_bookings", org_slug))
               for b in upcoming.filter(period__startswith__gte=now, period__startswith__lte=now + BOOKING_STARTING)]
     items += [Item("release", r.release.pk, "Release at risk", str(r.release), r.message, r.since,

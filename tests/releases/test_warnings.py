@@ -68,7 +68,7 @@ def test_breaking_the_glass_with_a_reason_advances_and_is_audited(world, manager
     override = FreezeOverride.objects.get()
     assert (override.freeze_window, override.release, override.reason) == (frozen_prod, release, "Card outage hotfix")
     granted = AuditEvent.objects.get(action="freezeoverride.granted")
-    assert granted.message == "Card outage hotfix" and granted.actor_label == "rm@acme.test"
+    assert granted.message == "Card outage hotfix" and granted.actor_label == manager.label
     assert AuditEvent.objects.filter(action="release.phase_advanced", object_id=str(release.pk)).exists()
 
 

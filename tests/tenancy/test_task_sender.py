@@ -29,7 +29,7 @@ def eager(value: bool):
 def sent(monkeypatch):
     """(kwargs, thread name) of every message sent, with tasks going to a broker (not eager)."""
     calls = []
-    monkeypatch.setattr(tasks.delivery_derive, "apply_async",
+    monkeypatch.setattr(tasks.derivation_run_task, "apply_async",
                         lambda kwargs, **options: calls.append((kwargs, threading.current_thread().name)))
     with eager(False):
         yield calls
@@ -39,7 +39,7 @@ def sent(monkeypatch):
 def test_tasks_go_after_commit_from_the_sender_thread_in_order(sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         for service_id in (1, 2, 3):
-            enqueue(tasks.delivery_derive, org_id=7, service_id=service_id)
+            enqueue(tasks.derivation_run_task, org_id=7, service_id=service_id)
         assert enqueued_wait() and sent == []  # nothing before the commit
     assert enqueued_wait()
     assert [kwargs["service_id"] for kwargs, _ in sent] == [1, 2, 3]
@@ -50,14 +50,14 @@ def test_tasks_go_after_commit_from_the_sender_thread_in_order(sent, django_capt
 def test_past_the_backlog_the_request_sends_its_own(sent, monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr(tenant_tasks._Sender, "BACKLOG", 0)
     with django_capture_on_commit_callbacks(execute=True):
-        enqueue(tasks.delivery_derive, org_id=7, service_id=1)
+        enqueue(tasks.derivation_run_task, org_id=7, service_id=1)
     assert sent == [({"org_id": 7, "service_id": 1}, threading.current_thread().name)]
 
 
 def test_eager_tasks_run_in_the_request(monkeypatch, django_capture_on_commit_callbacks):
     ran = []
-    monkeypatch.setattr(tasks.delivery_derive, "apply_async",
+    monkeypatch.setattr(tasks.derivation_run_task, "apply_async",
                         lambda kwargs, **options: ran.append(threading.current_thread().name))
     with eager(True), django_capture_on_commit_callbacks(execute=True):
-        enqueue(tasks.delivery_derive, org_id=7, service_id=1)
+        enqueue(tasks.derivation_run_task, org_id=7, service_id=1)
     assert ran == [threading.current_thread().name]

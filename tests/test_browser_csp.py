@@ -99,8 +99,8 @@ def test_htmx_and_charts_work_under_the_policy(page, browser_login, problems, ac
     # The booking form checks the slot while typing (htmx).
     page.goto("/o/acme/environments/book/?environment=uat-1")
     start = (timezone.now() + timedelta(days=3)).replace(hour=9, minute=0)
-    page.get_by_label("Start").fill(start.strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("End").fill((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_start").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("#id_end").fill((start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
     expect(page.get_by_test_id("booking-check").get_by_test_id("free")).to_be_visible()
     assert problems == [], "\n".join(problems)
 

@@ -43,8 +43,8 @@ def test_book_see_a_conflict_get_approved_and_find_it_on_the_calendar(page, brow
     check = page.get_by_test_id("booking-check")
 
     # A free slot: the check says so while typing, and the booking is made (waiting for approval).
-    page.get_by_label("Start").fill(local(day + timedelta(hours=13)))
-    page.get_by_label("End").fill(local(day + timedelta(hours=15)))
+    page.locator("#id_start").fill(local(day + timedelta(hours=13)))
+    page.locator("#id_end").fill(local(day + timedelta(hours=15)))
     page.get_by_label("Purpose").fill("Checkout regression")
     expect(check.get_by_test_id("free")).to_be_visible()
     page.get_by_role("button", name="Book", exact=True).click()
@@ -54,8 +54,8 @@ def test_book_see_a_conflict_get_approved_and_find_it_on_the_calendar(page, brow
 
     # A taken slot: the warning names who holds it and offers the next free slot, before submitting.
     page.goto("/o/acme/environments/book/?environment=uat-1")
-    page.get_by_label("Start").fill(local(day + timedelta(hours=10)))
-    page.get_by_label("End").fill(local(day + timedelta(hours=12)))
+    page.locator("#id_start").fill(local(day + timedelta(hours=10)))
+    page.locator("#id_end").fill(local(day + timedelta(hours=12)))
     warning = check.get_by_test_id("conflict")
     expect(warning).to_contain_text("Test Centre")
     expect(warning.get_by_test_id("next-free-slot")).to_contain_text(

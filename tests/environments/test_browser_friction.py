@@ -74,8 +74,8 @@ def test_book_tomorrow_morning_from_home_and_extend_it_in_ten_interactions(page,
 
     expect(page).to_have_url(re.compile(r"/environments/book/\?"))
     expect(page.get_by_label("Environment", exact=True)).to_have_value("sit-1")
-    expect(page.get_by_label("Start")).to_have_value(re.compile(r"T10:00$"))
-    expect(page.get_by_label("End")).to_have_value(re.compile(r"T12:00$"))
+    expect(page.locator("#id_start")).to_have_value(re.compile(r"T10:00$"))
+    expect(page.locator("#id_end")).to_have_value(re.compile(r"T12:00$"))
     expect(page.get_by_label("Team")).to_have_value("checkout")  # the only team, already chosen
     expect(page.get_by_label("Team").locator("option")).to_have_text(["---------", "Checkout"])
     page.get_by_label("Purpose").fill("Checkout regression")
@@ -105,8 +105,8 @@ def test_use_this_slot_keeps_what_was_typed_and_a_refusal_shows_on_its_row(page,
 
     browser_login("dev@acme.test")
     page.goto("/o/acme/environments/book/?environment=sit-1")
-    page.get_by_label("Start").fill(local(day + timedelta(hours=3)))
-    page.get_by_label("End").fill(local(day + timedelta(hours=5)))
+    page.locator("#id_start").fill(local(day + timedelta(hours=3)))
+    page.locator("#id_end").fill(local(day + timedelta(hours=5)))
     page.get_by_label("Purpose").fill("Checkout regression")
     page.get_by_label("Kind").select_option("regression")
     conflict = page.get_by_test_id("booking-check").get_by_test_id("conflict")
@@ -115,7 +115,7 @@ def test_use_this_slot_keeps_what_was_typed_and_a_refusal_shows_on_its_row(page,
     expect(page.get_by_label("Purpose")).to_have_value("Checkout regression")
     expect(page.get_by_label("Kind")).to_have_value("regression")
     expect(page.get_by_label("Team")).to_have_value("checkout")
-    expect(page.get_by_label("Start")).to_have_value(local(day + timedelta(hours=4)))
+    expect(page.locator("#id_start")).to_have_value(local(day + timedelta(hours=4)))
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page).to_have_url(re.compile(r"/environments/bookings/mine/"))
 

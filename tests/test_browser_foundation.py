@@ -42,7 +42,7 @@ def test_sign_in_switch_org_create_a_service_and_see_it_audited(page, browser_lo
 
     # The audit log shows who created it.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit").click()
-    row = page.locator("table tr", has_text="service.created")
+    row = page.locator("table tr", has_text="service created")
     expect(row.first).to_contain_text("Storefront API")
     expect(row.first).to_contain_text("rita@example.com")
 

@@ -9,4 +9,5 @@ ENUM_NAMES = {
     "ActivityStatusEnum": "releases.models.deployments.ActivityStatus",
     "DeploymentDecisionEnum": "releases.models.deployments.Decision",
     "ReleaseStrategyEnum": "releases.models.releases.Strategy",
+    "FreezeScopeEnum": "releases.models.freezes.FreezeScope",
 }

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from analytics.templatetags import metrics
+from vsm.words import words
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -51,4 +52,4 @@ def test_cell(value, expected):
 
 
 def test_words():
-    assert metrics.words("time_window") == "time window" and metrics.words(None) == ""
+    assert words("time_window") == "time window" and words(None) == ""

@@ -133,7 +133,7 @@ def test_a_service_is_created_from_the_form(engineer_client, org_a, org_b, strea
     with in_org(org_a):
         assert Service.objects.values_list("value_stream", "team").get() == (stream_a.pk, team_a.pk)
     [event] = catalog_events(in_org, org_a)
-    assert event.action == "service created" and event.actor_label == "eng@acme.test"
+    assert event.action == "service.created" and event.actor_label == "eng@acme.test"
     assert event.before is None and event.after["value_stream_id"] == stream_a.pk
     detail = engineer_client.get(response["Location"]).content.decode()
     assert "Payments API" in detail and "git.example.com/acme/payments-api" in detail

@@ -44,24 +44,6 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-@pytest.fixture
-def env(org_a, org_b):
-    org_a.time_zone = "Europe/Berlin"
-    org_a.save()
-    EnvironmentFactory(organization=org_b, slug="sit-1", name="CANARY-B sit")
-    return EnvironmentFactory(organization=org_a, name="SIT 1", slug="sit-1", tier="integration")
-
-
-@pytest.fixture
-def login(client, member_factory):
-    def as_role(role: str, email: str | None = None):
-        user = member_factory(role, email=email)
-        client.force_login(user)
-        client.user = user
-        return client
-    return as_role
-
-
 # --- shortening ------------------------------------------------------------------------------
 
 def test_shortening_frees_the_time_after_and_ends_leases_with_the_booking(in_org, org_a, env, member_factory):

@@ -42,27 +42,6 @@ def local(moment) -> str:
     return moment.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
 
 
-@pytest.fixture
-def berlin(org_a):
-    org_a.time_zone = "Europe/Berlin"
-    org_a.save()
-    return org_a
-
-
-@pytest.fixture
-def env(berlin, org_a, org_b):
-    EnvironmentFactory(organization=org_b, slug="sit-1", name="CANARY-B sit")
-    return EnvironmentFactory(organization=org_a, name="SIT 1", slug="sit-1", tier="integration")
-
-
-@pytest.fixture
-def login(client, member_factory):
-    def as_role(role: str, email: str | None = None):
-        user = member_factory(role, email=email)
-        client.force_login(user)
-        client.user = user
-        return client
-    return as_role
 
 
 def text(response) -> str:

@@ -30,13 +30,20 @@ def _lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+_LOCK_SQL = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
+
+
+def _lock_ids(keys: Iterable[str]) -> list[int]:
+    return sorted({_lock_id(key) for key in keys})
+
+
 def lock(keys: Iterable[str]) -> None:
     """Hold an advisory lock per key until the transaction ends (a hash collision only serializes
     two unrelated writes, which is harmless)."""
-    ids = sorted({_lock_id(key) for key in keys})
+    ids = _lock_ids(keys)
     if ids:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k", [ids])
+            cursor.execute(_LOCK_SQL, [ids])
 
 
 def known(**values: Any) -> dict[str, Any]:
@@ -101,22 +108,49 @@ def touched(item: Written) -> None:
         item.state = UPDATED
 
 
+@functools.cache  # one text per model, scope and key: built once per process
+def _stored_sql(model: type[models.Model], scope: tuple[tuple[str, bool], ...], key_fields: tuple[str, ...]) -> str:
+    meta = model._meta
+    columns = ", ".join(f'"{f.column}"' for f in meta.concrete_fields)
+    conditions = [f'"{meta.get_field(name).column}" IS NULL' if is_null else f'"{meta.get_field(name).column}" = %s'
+                  for name, is_null in scope]
+    conditions += [f'"{meta.get_field(name).column}" = ANY(%s)' for name in key_fields]
+    return f'SELECT {columns} FROM "{meta.db_table}" WHERE {" AND ".join(conditions)}'
+
+
+def _stored(model: type[models.Model], scope: dict[str, Any], key_fields: tuple[str, ...], keys: list[tuple],
+            locks: list[int]) -> list[models.Model]:
+    """The stored rows of ``keys`` (possibly more: each key field is matched on its own), read
+    in the same round trip as the advisory ``locks``. The read still sees what a worker that held
+    a lock committed: under READ COMMITTED each statement of a multi-statement query takes its own
+    snapshot, after the one before it returned."""
+    sql = _stored_sql(model, tuple((name, value is None) for name, value in scope.items()), key_fields)
+    params = [value for value in scope.values() if value is not None]
+    params += [sorted({key[i] for key in keys}) for i in range(len(key_fields))]
+    if locks:
+        sql, params = f"{_LOCK_SQL}; {sql}", [locks, *params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    attnames = [f.attname for f in model._meta.concrete_fields]
+    return [model.from_db(connection.alias, attnames, row) for row in rows]
+
+
 def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tuple[str, ...],
-           rows: dict[Hashable, dict[str, Any]], now: datetime,
+           rows: dict[Hashable, dict[str, Any]], now: datetime, locks: Iterable[str] = (),
            on_create: dict[Hashable, dict[str, Any]] | None = None) -> dict[Hashable, Written]:
     """Insert or update ``rows`` (key -> known values) of ``model`` within ``scope``: one query to
-    read, one to insert, one to update. Callers lock the keys first. ``on_create`` adds values
+    lock and read, one to insert, one to update. ``locks`` are the advisory lock keys the caller
+    needs held first (taken in the same round trip as the read). ``on_create`` adds values
     written only when a row is new (where a row was first seen)."""
     if not rows:
         return {}
-    keys = list(rows)
     as_tuple = (lambda k: k) if len(key_fields) > 1 else (lambda k: (k,))
     for key, values in rows.items():
         _check_fit(model, key, {**dict(zip(key_fields, as_tuple(key), strict=True)), **values,
                                 **(on_create or {}).get(key, {})})
-    lookups = {f"{name}__in": {as_tuple(k)[i] for k in keys} for i, name in enumerate(key_fields)}
     stored = {}
-    for obj in model.objects.filter(**scope, **lookups).order_by():
+    for obj in _stored(model, scope, key_fields, [as_tuple(k) for k in rows], _lock_ids(locks)):
         key = tuple(getattr(obj, name) for name in key_fields)
         stored[key if len(key_fields) > 1 else key[0]] = obj
     written: dict[Hashable, Written] = {}

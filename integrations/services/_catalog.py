@@ -3,6 +3,8 @@ environment name, a release version) to catalog rows, once per ingested batch.""
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -27,36 +29,47 @@ def _repo_tail(url: str) -> str:
 
 class Catalog:
     """Services and environments of the organization, indexed by every name a source may use.
-    Loaded once per batch (two queries), so resolving is free per record."""
+    Each is loaded once per batch (one query) when a record first names one, so resolving is free
+    per record and a batch that names none (most tracker pages) pays nothing."""
 
     def __init__(self, *, actor: Actor, source: str):
         self.actor = actor
         self.source = source
-        self._services: dict[str, Service] = {}
+        self._names: dict[str, Service] | None = None  # by lowered slug and name, once loaded
         self._repos: list[tuple[str, Service]] = []
-        for service in Service.objects.all():
-            self._index(service)
-        self._environments: dict[str, Environment] = {}
+        self._resolved: dict[str, Service | None] = {}
+
+    def _services(self) -> dict[str, Service]:
+        if self._names is None:
+            self._names = {}
+            for service in Service.objects.all():
+                self._index(service)
+        return self._names
+
+    @functools.cached_property
+    def _environments(self) -> dict[str, Environment]:
+        found: dict[str, Environment] = {}
         for env in Environment.objects.all():
             for name in (env.slug.lower(), env.name.lower()):
-                self._environments.setdefault(name, env)
-        self._resolved: dict[str, Service | None] = {}
+                found.setdefault(name, env)
+        return found
 
     def _index(self, service: Service) -> None:
         for name in (service.slug.lower(), service.name.lower()):
-            self._services.setdefault(name, service)
+            self._names.setdefault(name, service)
         if service.repository_url:
             self._repos.append((_repo_tail(service.repository_url), service))
 
     def _match(self, raw: str) -> Service | None:
+        names = self._services()
         lowered = raw.strip().lower()
-        if lowered in self._services:
-            return self._services[lowered]
+        if lowered in names:
+            return names[lowered]
         for tail, service in self._repos:
             if tail.endswith("/" + lowered.strip("/")):
                 return service
         segment = _last_segment(lowered)
-        return self._services.get(segment) or self._services.get(slugify(segment))
+        return names.get(segment) or names.get(slugify(segment))
 
     def service(self, raw: str | None, *, create: bool) -> Service | None:
         """The service a raw name means. With ``create``, an unknown one is created (delivery

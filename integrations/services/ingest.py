@@ -28,7 +28,7 @@ from integrations import normalized as n
 from integrations.connectors.base import PayloadError
 from integrations.models import Connection
 from integrations.services import ingest_delivery, ingest_work
-from integrations.services._batch import CREATED, UPDATED, Written, lock, upsert
+from integrations.services._batch import CREATED, UPDATED, Written, upsert
 from integrations.services._catalog import Catalog
 from integrations.services.derivation_marks import derivation_mark
 from vsm.nul import nul_at
@@ -70,8 +70,9 @@ class IngestRun:
     def upsert(self, model: type[models.Model], rows: dict[str, dict], **options) -> dict[str, Written]:
         """Upsert external records of this run's source and connection, keyed by external_id."""
         name = model._meta.model_name
-        lock(f"{name}:{self.org_id}:{self.source}:{self.connection_id}:{key}" for key in rows)
-        return upsert(model, scope=self.scope, key_fields=("external_id",), rows=rows, now=self.now, **options)
+        return upsert(model, scope=self.scope, key_fields=("external_id",), rows=rows, now=self.now,
+                      locks=[f"{name}:{self.org_id}:{self.source}:{self.connection_id}:{key}" for key in rows],
+                      **options)
 
     def count(self, kind: str, written: dict[str, Written]) -> None:
         ids = self.result.ids.setdefault(kind, {})

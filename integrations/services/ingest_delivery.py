@@ -17,7 +17,7 @@ from integrations.models import (
     PipelineRun,
     PullRequest,
 )
-from integrations.services._batch import CREATED, UNCHANGED, Written, known, lock, merge, touched, upsert
+from integrations.services._batch import CREATED, UNCHANGED, Written, known, merge, touched, upsert
 from integrations.services._catalog import releases_by_name
 
 if TYPE_CHECKING:
@@ -85,9 +85,9 @@ def _write_commits(run: IngestRun, records: list[tuple[n.NormalizedCommit, int]]
                                 authored_at=record.authored_at, committed_at=record.committed_at, url=record.url))
         first.setdefault(key, {"source": run.source, "connection_id": run.connection_id,
                                "external_id": record.external_id})
-    lock(f"commit:{run.org_id}:{service_id}:{sha}" for service_id, sha in rows)
     written = upsert(Commit, scope={"organization_id": run.org_id}, key_fields=("service_id", "sha"), rows=rows,
-                     now=run.now, on_create=first)
+                     now=run.now, on_create=first,
+                     locks=[f"commit:{run.org_id}:{service_id}:{sha}" for service_id, sha in rows])
     for (service_id, _sha), item in written.items():
         if item.state != UNCHANGED:
             run.mark(service_id, item.earliest("committed_at", "authored_at"))

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
 from integrations.models import ChangeRequest, ChangeRequestService, Deployment, Incident, WorkItem, WorkItemTransition
-from integrations.services._batch import UNCHANGED, insert, known, merge, touched, update
+from integrations.services._batch import CREATED, UNCHANGED, insert, known, merge, touched, update
 from integrations.services.ingest_delivery import deployments_by_external_id
 
 if TYPE_CHECKING:
@@ -43,13 +43,16 @@ def work_items(run: IngestRun, records: list[n.NormalizedWorkItem]) -> None:
 def _merge_histories(run: IngestRun, written: dict, histories: dict[str, dict[str, n.NormalizedTransition]]) -> None:
     """Add the transitions not stored yet (by the tracker's change id), then set each item's flow
     start over its whole stored history, not over one payload's slice of it."""
-    item_ids = {item.obj.pk: key for key, item in written.items()}
+    # A work item created in this batch has no stored transitions yet: only the others are read.
+    item_ids = {item.obj.pk: key for key, item in written.items() if item.state != CREATED}
     stored: dict[str, list[n.NormalizedTransition]] = {key: [] for key in written}
-    for row in WorkItemTransition.objects.filter(work_item_id__in=item_ids).order_by().only(
-            "work_item_id", "external_id", "at", "to_status", "to_category"):
-        stored[item_ids[row.work_item_id]].append(n.NormalizedTransition(
-            external_id=row.external_id, at=row.at, from_status=None, to_status=row.to_status, from_category=None,
-            to_category=n.StatusCategory(row.to_category)))
+    if item_ids:
+        for external_id, work_item_id, at, to_status, to_category in WorkItemTransition.objects.filter(
+                work_item_id__in=item_ids).order_by().values_list(
+                "external_id", "work_item_id", "at", "to_status", "to_category"):
+            stored[item_ids[work_item_id]].append(n.NormalizedTransition(
+                external_id=external_id, at=at, from_status=None, to_status=to_status, from_category=None,
+                to_category=n.StatusCategory(to_category)))
     fresh, restarted = [], []
     for key, item in written.items():
         known_ids = {t.external_id for t in stored[key]}

@@ -29,22 +29,26 @@ from vsm.tenancy.context import CROSS_TENANT_SETTING, ORG_SETTING, wanted_settin
 
 _NOTHING = (None, False, None)
 _PREFIX_START = f"SELECT set_config('{ORG_SETTING}', "
-_PREFIX_END = "'statement_timeout')), true); "
+_PREFIX_END = " /* tenant settings */; "
 # Per database wrapper (one per thread and alias): the settings the open transaction carries.
 _APPLIED = "sluice_transaction_settings"
 
 
-def settings_sql(wanted: tuple[int | None, bool, int | None]) -> str:
-    """The statement that applies `wanted` to the current transaction. Its values are integers
-    and fixed words of ours, written as literals so the statement can precede any other, with or
-    without parameters. No timeout: the role's or database's default (the subquery runs only then)."""
+def settings_sql(wanted: tuple[int | None, bool, int | None], applied: tuple = _NOTHING) -> str:
+    """The statement that applies `wanted` to the current transaction, where `applied` holds.
+    Its values are integers and fixed words of ours, written as literals so the statement can
+    precede any other, with or without parameters. No timeout: the role's or database's default,
+    which a transaction has unless an earlier context of it set one (only then is the default read
+    back, from pg_settings: about 2 ms, as the view lists every setting)."""
     org_id, cross, timeout = wanted
     org = "" if org_id is None else str(int(org_id))
-    bound = "NULL" if timeout is None else f"'{int(timeout)}'"
-    return (f"{_PREFIX_START}'{org}', true), "
-            f"set_config('{CROSS_TENANT_SETTING}', '{'on' if cross else ''}', true), "
-            f"set_config('statement_timeout', COALESCE({bound}, "
-            "(SELECT reset_val FROM pg_settings WHERE name = 'statement_timeout')), true)")
+    parts = [f"{_PREFIX_START}'{org}', true)", f"set_config('{CROSS_TENANT_SETTING}', '{'on' if cross else ''}', true)"]
+    if timeout is not None:
+        parts.append(f"set_config('statement_timeout', '{int(timeout)}', true)")
+    elif applied is None or applied[2] is not None:  # None: unknown (after a rollback to a savepoint)
+        parts.append("set_config('statement_timeout', "
+                     "(SELECT reset_val FROM pg_settings WHERE name = 'statement_timeout'), true)")
+    return ", ".join(parts) + _PREFIX_END
 
 
 def apply_tenant_settings(execute, sql, params, many, context):
@@ -57,7 +61,7 @@ def apply_tenant_settings(execute, sql, params, many, context):
         if getattr(cursor, "name", None):
             with transaction.atomic(using=db.alias):
                 return _in_transaction(execute, sql, params, many, context, db, cursor, wanted)
-        return execute(f"{settings_sql(wanted)}; {sql}", params, many, context)
+        return execute(f"{settings_sql(wanted)}{sql}", params, many, context)
     return _in_transaction(execute, sql, params, many, context, db, cursor, wanted)
 
 
@@ -68,9 +72,9 @@ def _in_transaction(execute, sql, params, many, context, db, cursor, wanted):
     if status in (TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS) and applied != wanted:
         if getattr(cursor, "name", None):
             with db.connection.cursor() as plain:  # DECLARE cannot follow another statement
-                plain.execute(settings_sql(wanted))
+                plain.execute(settings_sql(wanted, applied))
         else:
-            statement = f"{settings_sql(wanted)}; {sql}"
+            statement = f"{settings_sql(wanted, applied)}{sql}"
         db.__dict__[_APPLIED] = wanted
     result = execute(statement, params, many, context)
     if sql.lstrip().upper().startswith("ROLLBACK TO SAVEPOINT"):

@@ -136,6 +136,22 @@ def _stored(model: type[models.Model], scope: dict[str, Any], key_fields: tuple[
     return [model.from_db(connection.alias, attnames, row) for row in rows]
 
 
+@functools.cache
+def _fields(model: type[models.Model]) -> tuple[list[models.Field], frozenset[str]]:
+    fields = list(model._meta.concrete_fields)
+    return fields, frozenset(f.attname for f in fields)
+
+
+def new_row(model: type[models.Model], values: dict[str, Any]) -> models.Model:
+    """``model(**values)`` for values named by column attribute (``service_id``, not ``service``),
+    built the way rows read from the database are: positionally, without Model.__init__'s keyword
+    handling, which costs more than the rest of preparing a batch's row."""
+    fields, attnames = _fields(model)
+    if not values.keys() <= attnames:
+        return model(**values)
+    return model(*[values[f.attname] if f.attname in values else f.get_default() for f in fields])
+
+
 def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tuple[str, ...],
            rows: dict[Hashable, dict[str, Any]], now: datetime, locks: Iterable[str] = (),
            on_create: dict[Hashable, dict[str, Any]] | None = None) -> dict[Hashable, Written]:
@@ -158,8 +174,8 @@ def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tupl
     for key, values in rows.items():
         obj = stored.get(key)
         if obj is None:
-            obj = model(**scope, **dict(zip(key_fields, as_tuple(key), strict=True)), **values,
-                        **(on_create or {}).get(key, {}), first_seen_at=now, last_seen_at=now)
+            obj = new_row(model, {**scope, **dict(zip(key_fields, as_tuple(key), strict=True)), **values,
+                              **(on_create or {}).get(key, {}), "first_seen_at": now, "last_seen_at": now})
             fresh.append(obj)
             written[key] = Written(obj, CREATED)
             continue

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
 from integrations.models import ChangeRequest, ChangeRequestService, Deployment, Incident, WorkItem, WorkItemTransition
-from integrations.services._batch import CREATED, UNCHANGED, insert, known, merge, touched, update
+from integrations.services._batch import CREATED, UNCHANGED, insert, known, merge, new_row, touched, update
 from integrations.services.ingest_delivery import deployments_by_external_id
 
 if TYPE_CHECKING:
@@ -57,11 +57,11 @@ def _merge_histories(run: IngestRun, written: dict, histories: dict[str, dict[st
     for key, item in written.items():
         known_ids = {t.external_id for t in stored[key]}
         new = [t for t in histories.get(key, {}).values() if t.external_id not in known_ids]
-        fresh += [WorkItemTransition(
-            organization_id=run.org_id, work_item_id=item.obj.pk, external_id=t.external_id, at=t.at,
-            from_status=t.from_status or "", to_status=t.to_status,
-            from_category=t.from_category.value if t.from_category else "", to_category=t.to_category.value,
-            to_waiting=t.to_waiting) for t in new]
+        fresh += [new_row(WorkItemTransition, {
+            "organization_id": run.org_id, "work_item_id": item.obj.pk, "external_id": t.external_id, "at": t.at,
+            "from_status": t.from_status or "", "to_status": t.to_status,
+            "from_category": t.from_category.value if t.from_category else "", "to_category": t.to_category.value,
+            "to_waiting": t.to_waiting}) for t in new]
         started_at = n.first_started_at([*stored[key], *new])
         if new:
             touched(item)

@@ -3,8 +3,6 @@ deployments and pull requests. Called by ``records_ingest`` (integrations.servic
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
@@ -19,10 +17,7 @@ from integrations.models import (
 )
 from integrations.services._batch import CREATED, UNCHANGED, Written, known, lock, merge, touched, upsert
 from integrations.services._catalog import releases_by_name
-
-if TYPE_CHECKING:
-    from integrations.services.ingest import IngestRun
-
+from integrations.services._ingest_run import IngestRun
 
 # Pipeline runs and jobs ------------------------------------------------------------------------
 

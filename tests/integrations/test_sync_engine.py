@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import connection as db
 
 from integrations.models import Connection, SyncRun, WorkItem, WorkItemTransition
+from integrations.services import sync_runs
 from integrations.sync import engine
 from tests.integrations.factories import ConnectionFactory, SyncRunFactory
 from tests.integrations.support import Reply
@@ -76,7 +77,7 @@ def test_a_second_sync_adds_no_rows(kind, server, org_a, in_org):
 def test_ingest_failing_at_page_two_keeps_page_one_and_the_rerun_resumes_at_page_two(
         server, org_a, in_org, monkeypatch):
     JIRA.serve(server)
-    real_ingest, calls = engine.records_ingest, []
+    real_ingest, calls = sync_runs.records_ingest, []
 
     def ingest_failing_on_page_two(**kwargs):
         calls.append(1)
@@ -86,14 +87,14 @@ def test_ingest_failing_at_page_two_keeps_page_one_and_the_rerun_resumes_at_page
 
     with in_org(org_a):
         connection = make_connection(org_a, server, JIRA)
-        monkeypatch.setattr(engine, "records_ingest", ingest_failing_on_page_two)
+        monkeypatch.setattr(sync_runs, "records_ingest", ingest_failing_on_page_two)
         failed = sync(connection)
         connection.refresh_from_db()
         assert (failed.status, failed.error_message) == (SyncRun.Status.FAILED, "database went away")
         assert (WorkItem.objects.count(), failed.pages, failed.fetched) == (3, 1, 3)
         assert connection.cursors["issues"]["start_at"] == 3
 
-        monkeypatch.setattr(engine, "records_ingest", real_ingest)
+        monkeypatch.setattr(sync_runs, "records_ingest", real_ingest)
         resumed = sync(connection)
         assert resumed.status == SyncRun.Status.SUCCEEDED
         assert (resumed.pages, resumed.fetched) == (2, 5)

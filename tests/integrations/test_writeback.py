@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import WritebackAction
+from integrations.services import writeback_actions
 from integrations.sync import writeback
 from tests.integrations.factories import ConnectionFactory, IncidentFactory, WorkItemFactory
 from tests.integrations.support import serving
@@ -129,7 +130,7 @@ def test_a_sync_that_brings_a_resolution_queues_the_writeback_task(org_a, in_org
     queued = []
     monkeypatch.setattr(tasks.connection_writeback, "apply_async", lambda kwargs, **options: queued.append(kwargs))
     with in_org(org_a), django_capture_on_commit_callbacks(execute=True):
-        writeback.writeback_queue(source=linked["servicenow"])
+        writeback_actions.writeback_queue(source=linked["servicenow"])
     assert queued == [{"org_id": org_a.pk, "connection_id": linked["servicenow"].pk}]
 
 

@@ -75,5 +75,13 @@ class IngestRun:
             since = None if current is None or since is None else min(current, since)
         self.marks[service_id] = since
 
+    def service_of(self, record: n.NormalizedRecord):
+        """The catalog service ``record`` names, created on first sight; None (and the record
+        skipped) when it names none."""
+        service = self.catalog.service(record.service, create=True)
+        if service is None:
+            self.skip(record, "names no service")
+        return service
+
     def skip(self, record: n.NormalizedRecord, reason: str) -> None:
         self.result.skipped.append(f"{type(record).__name__.removeprefix('Normalized')} {record.external_id}: {reason}")

@@ -4,7 +4,6 @@ resolves) its incident, once per resolution, only into connections that allow it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,19 +13,11 @@ from integrations.models import WritebackAction
 from integrations.services import writeback_actions
 from integrations.sync import writeback
 from tests.integrations.factories import ConnectionFactory, IncidentFactory, WorkItemFactory
-from tests.integrations.support import serving
-from tests.integrations.sync_support import ToolServer
 
 pytestmark = pytest.mark.django_db
 ISSUE = "/rest/api/2/issue/PAY-7"
 SYS_ID = "46b66a40a9fe198101f243dfbc79033d"
 INCIDENT = f"/api/now/table/incident/{SYS_ID}"
-
-
-@pytest.fixture
-def tool() -> Iterator[ToolServer]:
-    with serving(ToolServer()) as server:
-        yield server
 
 
 @pytest.fixture

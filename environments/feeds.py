@@ -44,12 +44,17 @@ def feed_path(*, org_slug: str, environment: Environment | None = None, team: Te
                                                      "feed_token": token})
 
 
-def _booking_event(booking: Booking, stamp) -> Event:
+def _event(uid: str, stamp, row: Booking | Outage) -> Event:
     event = Event()
-    event.add("uid", f"booking-{booking.pk}@sluice")
+    event.add("uid", f"{uid}@sluice")
     event.add("dtstamp", stamp)
-    event.add("dtstart", booking.start)
-    event.add("dtend", booking.end)
+    event.add("dtstart", row.start)
+    event.add("dtend", row.end)
+    return event
+
+
+def _booking_event(booking: Booking, stamp) -> Event:
+    event = _event(f"booking-{booking.pk}", stamp, booking)
     holder = booking.team.name if booking.team_id else booking.requester_label
     event.add("summary", f"{booking.environment.name}: {holder}"
                          + (" (awaiting approval)" if booking.status == Booking.Status.REQUESTED else ""))
@@ -60,11 +65,7 @@ def _booking_event(booking: Booking, stamp) -> Event:
 
 
 def _outage_event(outage: Outage, stamp) -> Event:
-    event = Event()
-    event.add("uid", f"outage-{outage.pk}@sluice")
-    event.add("dtstamp", stamp)
-    event.add("dtstart", outage.start)
-    event.add("dtend", outage.end)
+    event = _event(f"outage-{outage.pk}", stamp, outage)
     event.add("summary", f"{outage.environment.name}: {outage.get_kind_display().lower()}")
     event.add("description", outage.reason)
     event.add("location", outage.environment.name)

@@ -24,6 +24,18 @@ def make_period(start: datetime, end: datetime) -> DateTimeTZRange:
     return DateTimeTZRange(start, end, "[)")
 
 
+class PeriodBounds:
+    """`start` and `end` of a model's `period` (a half-open range, see make_period)."""
+
+    @property
+    def start(self) -> datetime:
+        return self.period.lower
+
+    @property
+    def end(self) -> datetime:
+        return self.period.upper
+
+
 class Tier(models.TextChoices):
     DEVELOPMENT = "development", "Development"
     TEST = "test", "Test"
@@ -102,7 +114,7 @@ class BookingSeries(TenantScopedModel):
         return self.rrule
 
 
-class Booking(TenantScopedModel):
+class Booking(PeriodBounds, TenantScopedModel):
     class Status(models.TextChoices):
         REQUESTED = "requested", "Awaiting approval"
         APPROVED = "approved", "Approved"
@@ -155,19 +167,11 @@ class Booking(TenantScopedModel):
         return f"booking {self.pk} of {self.environment}"
 
     @property
-    def start(self) -> datetime:
-        return self.period.lower
-
-    @property
-    def end(self) -> datetime:
-        return self.period.upper
-
-    @property
     def is_active(self) -> bool:
         return self.status in (self.Status.REQUESTED, self.Status.APPROVED)
 
 
-class Outage(TenantScopedModel):
+class Outage(PeriodBounds, TenantScopedModel):
     """A maintenance or outage window: no booking may overlap it, and no lease is granted in it."""
 
     class Kind(models.TextChoices):
@@ -191,14 +195,6 @@ class Outage(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.environment}: {self.reason}"
-
-    @property
-    def start(self) -> datetime:
-        return self.period.lower
-
-    @property
-    def end(self) -> datetime:
-        return self.period.upper
 
 
 class Lease(TenantScopedModel):

@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +20,7 @@ from gates import services
 from gates.forms import GateForm, SignOffForm, SignOffRequestForm, WaiverForm
 from gates.models import Criterion, Gate, Waiver
 from gates.selectors import evaluation_list, gate_checklist
-from vsm.errors import DomainError
+from vsm.errors import DomainError, found
 from vsm.live import live_unchanged
 from vsm.tenancy.pages import OrgView, paginate
 from vsm.tenancy.roles import Perm
@@ -30,9 +29,7 @@ EVALUATIONS_PER_PAGE = 25
 
 
 def _checklist_context(view: OrgView, gate_id: int, problem: dict | None = None, **extra: Any) -> dict[str, Any]:
-    checklist = gate_checklist(gate_id=gate_id, actor=view.actor)
-    if checklist is None:
-        raise Http404("No such gate.")
+    checklist = found(gate_checklist(gate_id=gate_id, actor=view.actor), "gate")
     for item in checklist.items:
         if problem is not None and item.criterion.pk == problem["criterion_id"]:
             item.problem = problem

@@ -21,7 +21,7 @@ from orgconfig.models import ChangeSet, RepositorySource
 from orgconfig.services import config_apply, config_plan
 from vsm.errors import DomainError
 from vsm.tenancy.actor import Actor
-from vsm.tenancy.tasks import enqueue, tenant_task
+from vsm.tenancy.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 PUSH_EVENTS = {"github": "push", "gitlab": "Push Hook"}
@@ -84,8 +84,9 @@ def _outcome(source: RepositorySource, data: bytes, sha: str) -> tuple[str, str]
         return "failure", error.message
 
 
-@tenant_task
 def config_push(*, delivery_id: int) -> str | None:
+    """Act on a stored push delivery (run by orgconfig.tasks.config_push_task): the commit status
+    reported, or None when the push does not concern the organization's file."""
     delivery = WebhookDelivery.objects.select_related("connection").filter(pk=delivery_id).first()
     source = RepositorySource.objects.select_related("connection").filter(
         connection_id=getattr(delivery, "connection_id", None)).first()
@@ -117,4 +118,6 @@ def on_delivery(sender, instance: WebhookDelivery, update_fields=None, **kwargs)
     if instance.event not in PUSH_EVENTS.values():
         return
     if RepositorySource.objects.filter(connection_id=instance.connection_id).exists():
-        enqueue(config_push, org_id=instance.organization_id, delivery_id=instance.pk)
+        from orgconfig import tasks  # here, not at the top: the tasks module imports this one
+
+        enqueue(tasks.config_push_task, org_id=instance.organization_id, delivery_id=instance.pk)

@@ -7,7 +7,6 @@ import zoneinfo
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from releases import selectors, services
 from releases.forms import ReleaseEditForm, SlotWindowForm, TemplateForm, TemplatePhaseFormSet
 from releases.models import Release, ReleaseSlotWindow
 from releases.views import ReleasePage
-from vsm.errors import DomainError
+from vsm.errors import DomainError, found
 from vsm.moments import moment_text
 from vsm.tenancy.roles import Perm
 
@@ -165,10 +164,7 @@ class TemplatePage(ReleasePage):
     permission = write_permission = Perm.MANAGE_RELEASES
 
     def template(self, template_id: int):
-        template = selectors.template_get(template_id=template_id)
-        if template is None:
-            raise Http404("No such template.")
-        return template
+        return found(selectors.template_get(template_id=template_id), "template")
 
     def page(self, request, *, form, formset, template=None, status=200):
         return render(request, "releases/template_edit.html", {"form": form, "formset": formset,

@@ -12,13 +12,14 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
 from environments.signals import bookings_changed
-from releases import tasks
 from releases.models import FreezeWindow, FreezeWindowEnvironment, ReleaseSettings
 from vsm.tenancy.context import current_org_id
 from vsm.tenancy.tasks import enqueue
 
 
 def bookings_reevaluate_gates(*, environment_ids, **_kwargs) -> None:
+    from releases import tasks  # here, not at the top: the tasks module imports the services
+
     org_id = current_org_id()
     for environment_id in environment_ids:
         enqueue(tasks.reevaluate_gates_for_bookings, org_id=org_id, environment_id=environment_id)

@@ -11,7 +11,6 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +41,7 @@ from releases.models import (
     SlotBooking,
 )
 from vsm.audit.selectors import audit_event_list
-from vsm.errors import DomainError
+from vsm.errors import DomainError, found
 from vsm.live import live_unchanged
 from vsm.tenancy.pages import OrgView, filter_page, paginate
 from vsm.tenancy.roles import Perm
@@ -54,10 +53,7 @@ SLOT_DAYS = 21
 
 class ReleasePage(OrgView):
     def release(self, release_id: int) -> Release:
-        release = selectors.release_get(release_id=release_id)
-        if release is None:
-            raise Http404("No such release.")
-        return release
+        return found(selectors.release_get(release_id=release_id), "release")
 
 
 def _placed(start: datetime, end: datetime, window_start: datetime, window_end: datetime) -> dict[str, float]:
@@ -450,10 +446,7 @@ class FreezeEditView(ReleasePage):
     write_permission = Perm.MANAGE_FREEZES
 
     def window(self, freeze_id: int) -> FreezeWindow:
-        window = selectors.freeze_window_get(window_id=freeze_id)
-        if window is None:
-            raise Http404("No such freeze window.")
-        return window
+        return found(selectors.freeze_window_get(window_id=freeze_id), "freeze window")
 
     def get(self, request, freeze_id: int, form=None, status=200):
         window = self.window(freeze_id)

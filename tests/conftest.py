@@ -6,11 +6,18 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
+from collections.abc import Iterator
 
 import pytest
+from django.db import connection
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, ServiceFactory, UserFactory
+from tests.integrations.factories import ProductionEnvironmentFactory
+from tests.integrations.support import ToolServer, serving
 from tests.redis_support import REDIS_SERVER, RedisServer
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.context import tenant_context
@@ -68,6 +75,14 @@ def org_b(db):
 
 
 @pytest.fixture
+def berlin(org_a):
+    """Organization A, on Europe/Berlin time."""
+    org_a.time_zone = "Europe/Berlin"
+    org_a.save()
+    return org_a
+
+
+@pytest.fixture
 def owner_a(org_a):
     user = UserFactory(email="owner@acme.test", full_name="Olivia Owner")
     MembershipFactory(organization=org_a, user=user, role=Role.OWNER)
@@ -81,6 +96,17 @@ def member_factory(org_a):
         MembershipFactory(organization=org or org_a, user=user, role=role)
         return user
     return make
+
+
+# Organization A's production environment and its Payments API service.
+@pytest.fixture
+def prod_a(org_a):
+    return ProductionEnvironmentFactory(organization=org_a, name="Production", slug="production")
+
+
+@pytest.fixture
+def payments_a(org_a):
+    return ServiceFactory(organization=org_a, name="Payments API", slug="payments-api")
 
 
 @pytest.fixture
@@ -109,6 +135,18 @@ def approver(actor_of) -> Actor:
 
 
 @pytest.fixture
+def login(client, member_factory):
+    """``login(role, email=None)``: the test client signed in as a new member of org A with
+    ``role``; ``.user`` is them."""
+    def as_role(role: str, email: str | None = None):
+        user = member_factory(role, email=email)
+        client.force_login(user)
+        client.user = user
+        return client
+    return as_role
+
+
+@pytest.fixture
 def client_a(client, owner_a):
     client.force_login(owner_a)
     return client
@@ -117,6 +155,58 @@ def client_a(client, owner_a):
 @pytest.fixture
 def actor_a(owner_a):
     return Actor(role=Role.OWNER, user=owner_a)
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """The OpenAPI schema and the generator's warnings and errors while making it."""
+    GENERATOR_STATS.reset()
+    with GENERATOR_STATS.silence():
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    messages = [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
+    GENERATOR_STATS.reset()
+    return schema, messages
+
+
+@pytest.fixture
+def race():
+    """``race(org, calls, timeout=...)``: each call in a thread of its own (so a connection of its own:
+    real concurrent, committed transactions) inside ``org``'s context, all released together;
+    returns what they returned and what they raised, each in the order they finished."""
+
+    def run_all(org, calls, *, timeout: float = 120) -> tuple[list, list[BaseException]]:
+        barrier = threading.Barrier(len(calls))
+        results, errors, lock = [], [], threading.Lock()
+
+        def run(call):
+            try:
+                with tenant_context(org):
+                    barrier.wait(timeout=30)
+                    outcome = call()
+                with lock:
+                    results.append(outcome)
+            except BaseException as exc:  # collected and asserted on by the test
+                with lock:
+                    errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=timeout)
+        assert not any(thread.is_alive() for thread in threads), "a racing call hung"
+        return results, errors
+
+    return run_all
+
+
+@pytest.fixture
+def tool() -> Iterator[ToolServer]:
+    """A local REST server standing in for Jira, ServiceNow or a Git host (write-back, config push)."""
+    with serving(ToolServer()) as server:
+        yield server
 
 
 @pytest.fixture
@@ -136,11 +226,19 @@ def token_factory():
 
 
 @pytest.fixture
-def api_a(org_a, token_factory):
+def token_client(token_factory):
+    """``token_client(org, role=..., name=...)``: an API client holding a new token of ``org``."""
+    def make(org, role: str = Role.ENGINEER, name: str = "ci") -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org, role=role, name=name)}")
+        return client
+    return make
+
+
+@pytest.fixture
+def api_a(org_a, token_client):
     """An API client authenticated with an engineer token of org A (what a CI job holds)."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a)}")
-    return client
+    return token_client(org_a)
 
 
 @pytest.fixture
@@ -156,10 +254,8 @@ def api_as(member_factory):
 
 
 @pytest.fixture
-def api_owner_a(org_a, token_factory):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.OWNER, name='admin')}")
-    return client
+def api_owner_a(org_a, token_client):
+    return token_client(org_a, role=Role.OWNER, name="admin")
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The shared write path of named, slugged entities (value streams, teams, services,
-environments, groups): validate with the model's own rules, save, audit, and turn the
-(organization, slug) uniqueness into a 409 naming the slug; delete, audit, and turn a row still
-referenced through a PROTECT or RESTRICT foreign key into a 409 naming what refers to it."""
+environments, groups): read the name and slug, validate with the model's own rules, save, audit,
+and turn the (organization, slug) uniqueness into a 409 naming the slug. And the one delete of
+any audited row: delete, audit as `<model>.deleted`, and turn a row still referenced through a
+PROTECT or RESTRICT foreign key into a 409 naming what refers to it."""
 
 from __future__ import annotations
 
@@ -10,10 +11,22 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.text import slugify
 
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput
 from vsm.tenancy.actor import Actor
+
+
+def name_and_slug(name: str | None, slug: str | None) -> tuple[str, str]:
+    """The name as typed (trimmed, required) and the slug given, else made from the name."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput.field("name", "A name is required.")
+    slug = slug or slugify(name)[:60]
+    if not slug:
+        raise InvalidInput.field("slug", "A slug is required (letters, digits, hyphens).")
+    return name, slug
 
 
 def validate_entity(instance: models.Model) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+from django.http import Http404
 
 
 class DomainError(Exception):
@@ -50,3 +52,14 @@ class StatementTimedOut(DomainError):
     def __init__(self, message: str = "The query took too long; narrow the window or the scope and try again.",
                  **kwargs: Any):
         super().__init__(message, **kwargs)
+
+
+T = TypeVar("T")
+
+
+def found(row: T | None, what: str) -> T:
+    """``row``, or the 404 "No such <what>." that pages and the API answer for a row a selector
+    did not find (in this organization or at all: the two are not told apart)."""
+    if row is None:
+        raise Http404(f"No such {what}.")
+    return row

@@ -5,7 +5,6 @@ API answers with."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -28,7 +27,7 @@ from analytics.goals.selectors import goal_list, goals_by_group, goals_for, quer
 from analytics.models import GoalScope
 from analytics.page_filters import SCOPES, Filters, filter_context, filters_from_request
 from analytics.selectors import value_stream_get
-from vsm.errors import InvalidInput
+from vsm.errors import InvalidInput, found
 from vsm.tenancy.pages import OrgView, paginate
 
 RECORDS_PAGE_SIZE = 50
@@ -78,9 +77,7 @@ class ValueStreamDashboardView(OrgView):
     """One value stream's dashboard: the organization's, pinned to the stream, with its services."""
 
     def get(self, request, value_stream_slug: str):
-        stream = value_stream_get(slug=value_stream_slug)
-        if stream is None:
-            raise Http404("No such value stream.")
+        stream = found(value_stream_get(slug=value_stream_slug), "value stream")
         filters = filters_from_request(request, fixed={"value_stream": stream.slug})
         return _render_dashboard(request, "analytics/value_stream.html", filters, value_stream=stream,
                                  scopes=("service", "team"))
@@ -197,9 +194,7 @@ class BreakdownView(OrgView):
 
 class ServiceAnalyticsView(OrgView):
     def get(self, request, service_slug: str):
-        service = service_get(key=service_slug)
-        if service is None:
-            raise Http404("No such service.")
+        service = found(service_get(key=service_slug), "service")
         filters = filters_from_request(request, fixed={"service": service.slug})
         context = {"service": service, **filter_context(filters, scopes=()), **dora_context(request, filters)}
         if filters.query is None:

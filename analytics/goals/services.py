@@ -23,6 +23,7 @@ from analytics.templatetags.metrics import metric as written
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Team, ValueStream
+from vsm.entities import delete_entity
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.notifications.models import NotificationKind
 from vsm.notifications.services import notify
@@ -121,9 +122,7 @@ def goal_update(*, actor: Actor, goal: MetricGoal, comparison=UNSET, target=UNSE
 
 def goal_delete(*, actor: Actor, goal: MetricGoal) -> None:
     _require(actor)
-    with transaction.atomic():
-        audit_record(actor=actor, action="metricgoal.deleted", instance=goal, before=snapshot(goal))
-        goal.delete()
+    delete_entity(goal, actor=actor)
 
 
 # --- Being told ------------------------------------------------------------------------------

@@ -4,14 +4,13 @@ remove them."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from analytics.goals import services
 from analytics.goals.forms import MetricGoalForm
 from analytics.goals.selectors import goal_get, goal_list
 from analytics.models import MetricGoal
-from vsm.errors import DomainError
+from vsm.errors import DomainError, found
 from vsm.tenancy.pages import OrgView
 
 
@@ -48,8 +47,6 @@ class GoalDeleteView(OrgView):
     write_permission = services.GOAL_PERMISSION
 
     def post(self, request, pk: int):
-        goal = goal_get(goal_id=pk)
-        if goal is None:
-            raise Http404("No such goal.")
+        goal = found(goal_get(goal_id=pk), "goal")
         services.goal_delete(actor=self.actor, goal=goal)
         return redirect("analytics:goals", org_slug=self.org.slug)

@@ -5,7 +5,6 @@ metrics API answers with; the stages are written by analytics.streammap.services
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -28,7 +27,7 @@ from analytics.streammap.services import (
     value_stream_stage_update,
     value_stream_stages_copy_defaults,
 )
-from vsm.errors import DomainError, InvalidInput
+from vsm.errors import DomainError, InvalidInput, found
 from vsm.tenancy.pages import OrgView, paginate
 from vsm.tenancy.roles import Perm
 
@@ -140,16 +139,10 @@ class _StagePage(OrgView):
     def _stream(self, slug: str | None):
         if not slug:
             return None
-        stream = value_stream_get(slug=slug)
-        if stream is None:
-            raise Http404("No such value stream.")
-        return stream
+        return found(value_stream_get(slug=slug), "value stream")
 
     def _stage(self, pk: int) -> ValueStreamStage:
-        stage = value_stream_stage_get(pk=pk)
-        if stage is None:
-            raise Http404("No such stage.")
-        return stage
+        return found(value_stream_stage_get(pk=pk), "stage")
 
     def _saved(self, form, write) -> bool:
         """Valid input handed to the service `write`; its refusal goes onto the form."""

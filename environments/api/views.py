@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -32,6 +31,7 @@ from environments.models import (
 )
 from vsm.api.base import OrgAPIView, OrgViewSet
 from vsm.api.schema import ErrorSerializer
+from vsm.errors import found
 from vsm.tenancy.roles import Perm
 
 ERROR = ErrorSerializer
@@ -59,13 +59,11 @@ class EnvironmentViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     lookup_value_converter = "slug"
     action_permissions = {"create": Perm.MANAGE_ENVIRONMENTS, "partial_update": Perm.VIEW}
     filtersets = {"list": EnvironmentFilter}
-
-    def get_queryset(self):
-        return selectors.environment_list()
+    selector = staticmethod(selectors.environment_list)
 
     @extend_schema(responses=s.EnvironmentSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.environment_list()), s.EnvironmentSerializer)
+        return self.list_page(s.EnvironmentSerializer)
 
     @extend_schema(request=s.EnvironmentInputSerializer, responses={201: s.EnvironmentSerializer, 400: ERROR},
                    examples=[OpenApiExample("A shared SIT environment", request_only=True, value={
@@ -129,13 +127,11 @@ class BookingViewSet(OrgViewSet, mixins.RetrieveModelMixin):
                           # whether this person approves this environment is the service's call
                           "approve": Perm.VIEW, "reject": Perm.VIEW}
     filtersets = {"list": BookingFilter}
-
-    def get_queryset(self):
-        return selectors.booking_list()
+    selector = staticmethod(selectors.booking_list)
 
     @extend_schema(responses=s.BookingSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.booking_list()), s.BookingSerializer)
+        return self.list_page(s.BookingSerializer)
 
     @extend_schema(
         request=s.BookingRequestSerializer,
@@ -219,13 +215,11 @@ class OutageViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     # Environment managers by role, or managers of the owning team: the service decides.
     write_permission = Perm.VIEW
     filtersets = {"list": OutageFilter}
-
-    def get_queryset(self):
-        return selectors.outage_list()
+    selector = staticmethod(selectors.outage_list)
 
     @extend_schema(responses=s.OutageSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.outage_list()), s.OutageSerializer)
+        return self.list_page(s.OutageSerializer)
 
     @extend_schema(request=s.OutageInputSerializer, responses={201: s.OutageSerializer, 400: ERROR, 403: ERROR})
     def create(self, request):
@@ -246,13 +240,11 @@ class DeploymentApprovalViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     lookup_value_converter = "int"
     action_permissions = {"create": Perm.BOOK_ENVIRONMENTS, "approve": Perm.VIEW, "reject": Perm.VIEW}
     filtersets = {"list": DeploymentApprovalFilter}
-
-    def get_queryset(self):
-        return selectors.deployment_approval_list()
+    selector = staticmethod(selectors.deployment_approval_list)
 
     @extend_schema(responses=s.DeploymentApprovalSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.deployment_approval_list()), s.DeploymentApprovalSerializer)
+        return self.list_page(s.DeploymentApprovalSerializer)
 
     @extend_schema(
         request=s.DeploymentApprovalInputSerializer,
@@ -303,13 +295,11 @@ class ProvisioningRequestViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     lookup_value_converter = "int"
     action_permissions = {"create": Perm.BOOK_ENVIRONMENTS, "advance": Perm.MANAGE_ENVIRONMENTS}
     filtersets = {"list": ProvisioningRequestFilter}
-
-    def get_queryset(self):
-        return selectors.provisioning_request_list()
+    selector = staticmethod(selectors.provisioning_request_list)
 
     @extend_schema(responses=s.ProvisioningRequestSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.provisioning_request_list()), s.ProvisioningRequestSerializer)
+        return self.list_page(s.ProvisioningRequestSerializer)
 
     @extend_schema(request=s.ProvisioningInputSerializer, responses={201: s.ProvisioningRequestSerializer,
                                                                      400: ERROR})
@@ -347,10 +337,7 @@ class _LeaseView(OrgAPIView):
     write_permission = Perm.BOOK_ENVIRONMENTS
 
     def environment(self, env_slug: str) -> Environment:
-        env = selectors.environment_get(slug=env_slug)
-        if env is None:
-            raise Http404("No such environment.")
-        return env
+        return found(selectors.environment_get(slug=env_slug), "environment")
 
     def lease(self, env_slug: str, lease_id: int) -> Lease:
         return get_object_or_404(Lease.objects.select_related("environment"), pk=lease_id,

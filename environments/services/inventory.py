@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from environments.availability import peak_overlap
 from environments.models import Booking, Environment, EnvironmentGroup, Outage, Tier, make_period
@@ -15,7 +14,7 @@ from environments.selectors import is_environment_manager
 from environments.services._common import lock_environments, require
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Team, ValueStream
-from vsm.entities import delete_entity, save_entity
+from vsm.entities import delete_entity, name_and_slug, save_entity
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.moments import moment_text
 from vsm.tenancy.actor import Actor
@@ -33,12 +32,7 @@ ENVIRONMENT_FIELDS = (
 
 
 def _clean_slug(name: str, slug: str | None) -> tuple[str, str]:
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput.field("name", "A name is required.")
-    slug = slug or slugify(name)[:60]
-    if not slug:
-        raise InvalidInput.field("slug", "A slug is required (letters, digits, hyphens).")
+    name, slug = name_and_slug(name, slug)
     if slug in RESERVED_SLUGS:
         raise InvalidInput.field("slug", f"'{slug}' is reserved; choose another slug.")
     return name, slug
@@ -172,9 +166,7 @@ def group_set_members(*, actor: Actor, group: EnvironmentGroup, environments: li
 
 def group_delete(*, actor: Actor, group: EnvironmentGroup) -> None:
     require(actor, Perm.MANAGE_ENVIRONMENTS)
-    with transaction.atomic():
-        audit_record(actor=actor, action="environmentgroup.deleted", instance=group, before=snapshot(group))
-        group.delete()
+    delete_entity(group, actor=actor)
 
 
 def outage_create(*, actor: Actor, environment: Environment, start: datetime, end: datetime, reason: str,
@@ -205,6 +197,4 @@ def outage_create(*, actor: Actor, environment: Environment, start: datetime, en
 def outage_delete(*, actor: Actor, outage: Outage) -> None:
     if not is_environment_manager(actor=actor, environment=outage.environment):
         raise PermissionRefused("Only the environment's managers may remove outages.")
-    with transaction.atomic():
-        audit_record(actor=actor, action="outage.deleted", instance=outage, before=snapshot(outage))
-        outage.delete()
+    delete_entity(outage, actor=actor)

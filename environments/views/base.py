@@ -4,13 +4,13 @@ and groups. Times are shown and typed in the viewer's time zone."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.urls import reverse
 
 from environments import selectors
 from environments.models import (
     Environment,
 )
+from vsm.errors import found
 from vsm.tenancy.pages import OrgView, paginate
 
 PAGE_SIZE = 25
@@ -20,10 +20,7 @@ class EnvPage(OrgView):
     """OrgView already renders, and reads form times, in the viewer's zone."""
 
     def environment(self, slug: str) -> Environment:
-        env = selectors.environment_get(slug=slug)
-        if env is None:
-            raise Http404("No such environment.")
-        return env
+        return found(selectors.environment_get(slug=slug), "environment")
 
     def managed_environment(self, slug: str) -> Environment:
         """The environment, if the viewer may change it: by role, or as a manager of its owning

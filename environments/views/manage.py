@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 
 from environments import selectors, services
@@ -16,7 +15,7 @@ from environments.models import (
     EnvironmentGroup,
 )
 from environments.views.base import EnvPage, page_of
-from vsm.errors import DomainError
+from vsm.errors import DomainError, found
 from vsm.tenancy.roles import Perm
 
 # --- the environment managers' pages: environments and groups -------------------------------
@@ -141,10 +140,7 @@ class GroupPage(EnvPage):
     write_permission = Perm.MANAGE_ENVIRONMENTS
 
     def load(self, group_slug: str) -> EnvironmentGroup:
-        group = selectors.group_get(slug=group_slug)
-        if group is None:
-            raise Http404("No such group.")
-        return group
+        return found(selectors.group_get(slug=group_slug), "group")
 
 
 class GroupListView(GroupPage):

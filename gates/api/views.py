@@ -185,13 +185,11 @@ class CIResultViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     serializer_class = s.CIResultSerializer
     write_permission = Perm.RECORD_DELIVERY
     filtersets = {"list": CIResultFilter}
-
-    def get_queryset(self):
-        return selectors.ci_result_list()
+    selector = staticmethod(selectors.ci_result_list)
 
     @extend_schema(responses=s.CIResultSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.ci_result_list()), s.CIResultSerializer)
+        return self.list_page(s.CIResultSerializer)
 
     @extend_schema(
         operation_id="ci_result_report", request=s.CIResultInputSerializer,

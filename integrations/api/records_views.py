@@ -29,10 +29,6 @@ class _RecordViewSet(OrgViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
     have."""
 
     write_permission = Perm.RECORD_DELIVERY
-    selector = None
-
-    def get_queryset(self):
-        return type(self).selector()
 
     def idempotency_key(self) -> str | None:
         key = (self.request.headers.get("Idempotency-Key") or "").strip()

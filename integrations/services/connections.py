@@ -18,11 +18,12 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from integrations.connectors import WEBHOOKS
+from integrations.connectors.credentials import credentials_text
+from integrations.connectors.plans import base_url_of, options_validate, pulls
+from integrations.connectors.probe import probe
 from integrations.mapping import Mapping
 from integrations.models import Connection, ConnectionKind, SyncRun
 from integrations.services.mapping_reapply import mapping_reapply
-from integrations.sync.credentials import credentials_text
-from integrations.sync.plans import base_url_of, options_validate, pulls
 from vsm import outbound
 from vsm.audit.services import audit_record, snapshot
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
@@ -207,7 +208,7 @@ def connection_sync_request(*, connection: Connection, actor: Actor | None,
     if actor is not None:
         audit_record(actor=actor, action="connection.sync_requested", instance=connection,
                      after={"sync_run": run.pk})
-    from integrations.sync import tasks
+    from integrations.sync import tasks  # here, not at the top: the sync's modules import the services
 
     enqueue(tasks.connection_sync, org_id=require_org_id(), connection_id=connection.pk, sync_run_id=run.pk)
     return run
@@ -222,7 +223,5 @@ class ProbeAnswer:
 def connection_test(*, actor: Actor, connection: Connection, **http_options: Any) -> ProbeAnswer:
     """Whether the source answers with these credentials (a read; nothing is stored)."""
     _require(actor)
-    from integrations.sync.probe import probe
-
     ok, message = probe(connection, **http_options)
     return ProbeAnswer(ok, message)

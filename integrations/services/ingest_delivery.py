@@ -3,8 +3,6 @@ deployments and pull requests. Called by ``records_ingest`` (integrations.servic
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
@@ -19,10 +17,7 @@ from integrations.models import (
 )
 from integrations.services._batch import CREATED, UNCHANGED, Written, known, merge, touched, upsert
 from integrations.services._catalog import releases_by_name
-
-if TYPE_CHECKING:
-    from integrations.services.ingest import IngestRun
-
+from integrations.services._ingest_run import IngestRun
 
 # Pipeline runs and jobs ------------------------------------------------------------------------
 
@@ -97,10 +92,8 @@ def _write_commits(run: IngestRun, records: list[tuple[n.NormalizedCommit, int]]
 def commits(run: IngestRun, records: list[n.NormalizedCommit]) -> None:
     pairs = []
     for record in records:
-        service = run.catalog.service(record.service, create=True)
-        if service is None:
-            run.skip(record, "names no service")
-        else:
+        service = run.service_of(record)
+        if service is not None:
             pairs.append((record, service.pk))
     written = _write_commits(run, pairs)
     run.count("commit", {record.external_id: written[(service_id, record.sha)] for record, service_id in pairs})
@@ -144,9 +137,8 @@ def deployments(run: IngestRun, records: list[n.NormalizedDeployment]) -> None:
     rows: dict[str, dict] = {}
     services: dict[str, int] = {}
     for record in records:
-        service = run.catalog.service(record.service, create=True)
+        service = run.service_of(record)
         if service is None:
-            run.skip(record, "names no service")
             continue
         services[record.external_id] = service.pk
         merge(rows, record.external_id, _deployment_values(run, record, service.pk, refs))
@@ -218,9 +210,8 @@ def _link_rollbacks(run: IngestRun, written: dict[str, Written]) -> None:
 def pull_requests(run: IngestRun, records: list[n.NormalizedPullRequest]) -> None:
     rows: dict[str, dict] = {}
     for record in records:
-        service = run.catalog.service(record.service, create=True)
+        service = run.service_of(record)
         if service is None:
-            run.skip(record, "names no service")
             continue
         merge(rows, record.external_id, known(
             service_id=service.pk, number=record.number, title=record.title, state=record.state,

@@ -3,18 +3,13 @@ history, incidents and change requests. Called by ``records_ingest``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
 from integrations.models import ChangeRequest, ChangeRequestService, Deployment, Incident, WorkItem, WorkItemTransition
 from integrations.services._batch import CREATED, UNCHANGED, insert, known, merge, new_row, touched, update
+from integrations.services._ingest_run import IngestRun
 from integrations.services.ingest_delivery import deployments_by_external_id
-
-if TYPE_CHECKING:
-    from integrations.services.ingest import IngestRun
-
 
 # Work items ------------------------------------------------------------------------------------
 

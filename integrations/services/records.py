@@ -23,8 +23,9 @@ from integrations.connectors.base import PayloadError
 from integrations.models import Commit, Deployment, Incident, PipelineRun
 from integrations.selectors import deployment_get
 from integrations.services._catalog import releases_by_name
+from integrations.services._ingest_run import IngestResult
 from integrations.services.deployment_post import deployment_post
-from integrations.services.ingest import IngestResult, records_ingest
+from integrations.services.ingest import records_ingest
 from releases.models import Release
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service

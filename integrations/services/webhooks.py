@@ -25,7 +25,7 @@ from integrations.mapping import Mapping
 from integrations.models import Connection, WebhookDelivery
 from integrations.services._batch import lock
 from integrations.services.ingest import records_ingest
-from integrations.sync.writeback import writeback_queue
+from integrations.services.writeback_actions import writeback_queue
 from vsm.api.errors import error_body
 from vsm.audit.services import audit_record
 from vsm.errors import PermissionRefused

@@ -1,2 +1,4 @@
-"""The pull sync of connections (engine, plans per source, tasks) and write-back into the
-connected tools. Pages and the API reach it through integrations.services.connections."""
+"""The pull sync of connections (engine, schedule, tasks) and write-back into the connected
+tools. The sync depends on the services, never the other way: what it writes goes through
+integrations.services (sync_runs, writeback_actions, connections), and pages and the API start a
+sync through integrations.services.connections, which queues this package's task."""

@@ -1,4 +1,5 @@
-"""The pull sync of one connection, page by page.
+"""The pull sync of one connection, page by page; what it writes goes through
+integrations.services.sync_runs.
 
 Each page is written in one transaction together with the stream's cursor and the run's
 counters, so a worker killed after page k leaves rows, cursor and counters of pages 1..k and the
@@ -19,15 +20,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection as db
-from django.db import transaction
-from django.utils import timezone
 
-from integrations.connectors.http import Page, redact
+from integrations.connectors.credentials import credentials_of
+from integrations.connectors.http import redact
+from integrations.connectors.plans import Stream, streams_of
 from integrations.mapping import Mapping
 from integrations.models import Connection, SyncRun
-from integrations.services.ingest import records_ingest
-from integrations.sync.credentials import credentials_of
-from integrations.sync.plans import Stream, streams_of
+from integrations.services.sync_runs import sync_page_save, sync_run_finish, sync_run_start, sync_run_stream
+from integrations.services.writeback_actions import writeback_queue
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,7 @@ def sync_run_execute(*, sync_run_id: int, client_options: dict[str, Any] | None 
         if run.status in FINISHED:
             return run
         connection = Connection.objects.get(pk=run.connection_id)  # the cursors the last run saved
-        run.status, run.started_at, run.error_message = SyncRun.Status.RUNNING, timezone.now(), ""
-        run.save(update_fields=["status", "started_at", "error_message"])
+        sync_run_start(run=run)
         credentials = credentials_of(connection.credentials)
         secrets = (*credentials.secrets(), *([connection.webhook_secret] if connection.has_webhook_secret else []))
         touched: set[str] = set()
@@ -80,51 +79,20 @@ def sync_run_execute(*, sync_run_id: int, client_options: dict[str, Any] | None 
         except Exception as exc:  # whatever went wrong is the run's outcome, not a crash of the worker
             message = redact(getattr(exc, "message", None) or str(exc) or type(exc).__name__, secrets)
             logger.warning("sync of connection %s failed: %s", connection.pk, message)
-            _finish(run, SyncRun.Status.FAILED, message[:2000])
+            sync_run_finish(run=run, connection=connection, status=SyncRun.Status.FAILED, message=message[:2000])
         else:
-            _finish(run, SyncRun.Status.SUCCEEDED, "")
-            connection.last_synced_at = run.finished_at
-            connection.save(update_fields=["last_synced_at"])
+            sync_run_finish(run=run, connection=connection, status=SyncRun.Status.SUCCEEDED)
     if touched & set(WRITEBACK_KINDS):
-        from integrations.sync import writeback
-
-        writeback.writeback_queue(source=connection)
+        writeback_queue(source=connection)
     return run
 
 
 def _pull(run: SyncRun, connection: Connection, stream: Stream) -> set[str]:
-    run.current_stream = stream.key
-    run.save(update_fields=["current_stream"])
+    sync_run_stream(run=run, key=stream.key)
     touched: set[str] = set()
     try:
         for page in stream.pages(connection.cursors.get(stream.key)):
-            touched |= _save_page(run, connection, stream.key, page)
+            touched |= sync_page_save(run=run, connection=connection, key=stream.key, page=page)
     finally:
         stream.close()
     return touched
-
-
-@transaction.atomic
-def _save_page(run: SyncRun, connection: Connection, key: str, page: Page) -> set[str]:
-    result = records_ingest(connection=connection, records=page.records)
-    connection.cursors = {**connection.cursors, key: page.cursor}
-    connection.save(update_fields=["cursors"])
-    run.pages += 1
-    run.fetched += len(page.records)
-    run.created += result.created
-    run.updated += result.updated
-    run.errors += len(result.skipped)
-    if result.skipped:
-        run.error_message = "; ".join([*filter(None, [run.error_message]), *result.skipped])[-2000:]
-    run.save(update_fields=["pages", "fetched", "created", "updated", "errors", "error_message"])
-    return {kind for kind, ids in result.ids.items() if ids} if result.changed else set()
-
-
-def _finish(run: SyncRun, status: str, message: str) -> None:
-    run.status, run.finished_at, run.current_stream = status, timezone.now(), ""
-    fields = ["status", "finished_at", "current_stream"]
-    if message:
-        run.error_message = message
-        run.errors += 1
-        fields += ["error_message", "errors"]
-    run.save(update_fields=fields)

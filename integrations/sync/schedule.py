@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from integrations.connectors import PULL_CLIENTS
 from integrations.models import Connection, SyncRun
+from integrations.services.connections import connection_sync_request
 from vsm.tenancy.context import cross_tenant, task_context
 from vsm.tenancy.models import Organization
 
@@ -30,8 +31,6 @@ def _due(connections, runs, now):
 def connections_queue_due() -> int:
     """Queue a scheduled run for every due connection; each organization's inside its own
     tenant context. Returns how many were queued."""
-    from integrations.services.connections import connection_sync_request
-
     now = timezone.now()
     with cross_tenant(reason="sync schedule: find the organizations with connections due a pull"):
         due = _due(Connection.cross_tenant_objects, SyncRun.cross_tenant_objects, now)

@@ -10,7 +10,8 @@
 Only connections with ``writeback_enabled`` are written to (the switch is the permission to
 write into that tool; it is off by default). Every write is a WritebackAction row, unique per
 resolution, written and committed before the request goes out, so a resolution is announced
-once however often the pass runs; a write that failed is tried again, up to MAX_ATTEMPTS.
+once however often the pass runs; a write that failed is tried again, up to MAX_ATTEMPTS. The
+rows (and MAX_ATTEMPTS) are integrations.services.writeback_actions', which also queues passes.
 """
 
 from __future__ import annotations
@@ -19,18 +20,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.connectors.http import ConnectorHTTPError
 from integrations.models import Connection, Incident, WorkItem, WritebackAction
 from integrations.normalized import FlowType, IncidentStatus, StatusCategory
+from integrations.services.writeback_actions import writeback_action_claim, writeback_action_outcome
 from integrations.sync.writeback_http import ToolWriter
 from vsm.moments import moment_text, organization_zone
-from vsm.tenancy.context import require_org_id
-from vsm.tenancy.tasks import enqueue
 
-MAX_ATTEMPTS = 5
 # How far back a pass looks for resolutions; older ones were handled by earlier passes.
 LOOKBACK = timedelta(days=7)
 RESOLVED_INCIDENT = (IncidentStatus.RESOLVED.value, IncidentStatus.CLOSED.value)
@@ -38,15 +36,6 @@ DEFAULT_CLOSE_CODE = "Solved (Permanently)"
 Kind = WritebackAction.Kind
 
 WriterFactory = Callable[[Connection], ToolWriter]
-
-
-def writeback_queue(*, source: Connection) -> None:
-    """Queue a write-back pass over ``source``'s records after commit, when anything in the
-    organization may be written back to."""
-    if Connection.objects.filter(is_active=True, writeback_enabled=True).exists():
-        from integrations.sync import tasks
-
-        enqueue(tasks.connection_writeback, org_id=require_org_id(), connection_id=source.pk)
 
 
 def writeback_pending(*, source: Connection, writer: WriterFactory = ToolWriter) -> list[WritebackAction]:
@@ -91,7 +80,8 @@ def writeback_for_records(*, incidents: Iterable[Incident] = (), work_items: Ite
     try:
         done = []
         for connection, kind, target, cause, resolved, request in plan:
-            action = _claim(connection=connection, kind=kind, target=target, cause=cause, resolved_at=resolved)
+            action = writeback_action_claim(connection=connection, kind=kind, target=target, cause=cause,
+                                            resolved_at=resolved)
             if action is not None:
                 if connection.pk not in writers:
                     writers[connection.pk] = writer(connection)
@@ -118,35 +108,12 @@ def _linked_incidents(key: str) -> list[Incident]:
                 .select_related("connection"))
 
 
-def _claim(*, connection: Connection, kind: str, target: str, cause: str, resolved_at: datetime
-           ) -> WritebackAction | None:
-    """The action to send now, recorded and committed before sending; None when it was sent
-    already, is being sent, or has used up its attempts."""
-    key = {"connection": connection, "kind": kind, "target": target, "cause": cause, "resolved_at": resolved_at}
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                action, created = WritebackAction.objects.get_or_create(**key)
-        except IntegrityError:  # another pass created it a moment ago: that pass sends it
-            return None
-        if not created:
-            action = WritebackAction.objects.select_for_update().get(pk=action.pk)
-            if action.status != WritebackAction.Status.FAILED or action.attempts >= MAX_ATTEMPTS:
-                return None
-        action.status, action.attempts = WritebackAction.Status.SENDING, action.attempts + 1
-        action.save(update_fields=["status", "attempts"])
-    return action
-
-
 def _perform(action: WritebackAction, send: Callable[[], None]) -> WritebackAction:
     try:
         send()
     except ConnectorHTTPError as exc:
-        action.status, action.error_message = WritebackAction.Status.FAILED, str(exc)[:2000]
-    else:
-        action.status, action.error_message, action.done_at = WritebackAction.Status.DONE, "", timezone.now()
-    action.save(update_fields=["status", "error_message", "done_at"])
-    return action
+        return writeback_action_outcome(action=action, error=str(exc))
+    return writeback_action_outcome(action=action, error=None)
 
 
 def _when(moment: datetime) -> str:

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
+from integrations.connectors.credentials import credentials_of
 from integrations.connectors.http import AuthError, ConnectorHTTPError, redact
+from integrations.connectors.plans import base_url_of
 from integrations.models import Connection
-from integrations.sync.credentials import credentials_of
-from integrations.sync.plans import base_url_of
 from vsm import outbound
 
 

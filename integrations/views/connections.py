@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 
 from integrations import connection_selectors as selectors
 from integrations.connectors import WEBHOOKS
+from integrations.connectors.plans import pulls
 from integrations.forms import KIND_HELP, ConnectionForm, MappingForm
 from integrations.mapping import DEFAULTS, Mapping
 from integrations.services import connections as services
-from integrations.sync.plans import pulls
 from integrations.views.base import IntegrationsPage
 from vsm.errors import DomainError
 from vsm.tenancy.pages import paginate

@@ -45,13 +45,11 @@ class FreezeWindowViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     # Whether this caller may break the glass depends on the release: the service decides.
     action_permissions = {"overrides": Perm.VIEW}
     filtersets = {"list": FreezeWindowFilter, "active": ActiveFreezeFilter}
-
-    def get_queryset(self):
-        return selectors.freeze_window_list()
+    selector = staticmethod(selectors.freeze_window_list)
 
     @extend_schema(responses=s.FreezeWindowSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.freeze_window_list()), s.FreezeWindowSerializer)
+        return self.list_page(s.FreezeWindowSerializer)
 
     @extend_schema(
         request=s.FreezeWindowInputSerializer, responses={201: s.FreezeWindowSerializer, 400: BAD_INPUT},
@@ -475,13 +473,11 @@ class DeploymentCheckViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     serializer_class = s.DeploymentCheckSerializer
     write_permission = Perm.RECORD_DELIVERY
     filtersets = {"list": DeploymentCheckFilter}
-
-    def get_queryset(self):
-        return selectors.deployment_check_list()
+    selector = staticmethod(selectors.deployment_check_list)
 
     @extend_schema(responses=s.DeploymentCheckSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.deployment_check_list()), s.DeploymentCheckSerializer)
+        return self.list_page(s.DeploymentCheckSerializer)
 
     @extend_schema(
         request=s.DeploymentCheckInputSerializer,

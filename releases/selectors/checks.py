@@ -24,12 +24,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import DEFERRED, Model
 
-from environments.models import Booking, Environment, Outage
+from environments.models import Booking, DeploymentApprovalRequest, Environment, Outage
 from environments.models import Decision as ApprovalDecision
 from gates.models import Gate
-from releases.models import Phase, PhaseStatus, Release, ReleaseSettings, ReleaseStatus
+from releases.models import Phase, PhaseStatus, Release, ReleaseService, ReleaseSettings, ReleaseStatus, SlotBooking
 from vsm.accounts.models import User
-from vsm.catalog.models import Service
+from vsm.catalog.models import Service, TeamMember
 from vsm.prepared import PreparedStatement
 from vsm.tenancy.context import require_org_id
 
@@ -67,6 +67,15 @@ class _Row:
         return self.model.from_db(connection.alias, self.attnames, every)
 
 
+# Table names from the models' _meta, as the project's other hand-written SQL takes them; the
+# columns the statement loads come from the fields (_Row).
+_TABLES = {name: model._meta.db_table for name, model in {
+    "services": Service, "team_members": TeamMember, "environments": Environment, "outages": Outage,
+    "bookings": Booking, "approval_requests": DeploymentApprovalRequest, "gates": Gate, "releases": Release,
+    "release_settings": ReleaseSettings, "release_services": ReleaseService, "phases": Phase,
+    "slot_bookings": SlotBooking,
+}.items()}
+
 _ROWS = {
     "service": _Row(Service, "s", "organization name slug value_stream team"),
     "environment": _Row(Environment, "e", "organization name slug tier is_production value_stream group status "
@@ -85,55 +94,57 @@ _ROWS = {
 # Each lateral returns its whole row: joining the table again by id invites a scan of it.
 _FROM = """
 FROM (VALUES (1)) AS one (x)
-LEFT JOIN catalog_service s ON s.organization_id = %(org)s AND s.slug = %(service)s
-LEFT JOIN environments_environment e ON e.organization_id = %(org)s AND e.slug = %(environment)s
-LEFT JOIN releases_releasesettings rs ON rs.organization_id = %(org)s
+LEFT JOIN {services} s ON s.organization_id = %(org)s AND s.slug = %(service)s
+LEFT JOIN {environments} e ON e.organization_id = %(org)s AND e.slug = %(environment)s
+LEFT JOIN {release_settings} rs ON rs.organization_id = %(org)s
 LEFT JOIN LATERAL (
-    SELECT {named} FROM releases_release named
+    SELECT {named} FROM {releases} named
     WHERE named.organization_id = %(org)s AND named.id = %(release)s::bigint
     UNION ALL
-    (SELECT {open} FROM releases_release open
+    (SELECT {open} FROM {releases} open
      WHERE %(release)s::bigint IS NULL AND open.organization_id = %(org)s AND open.status = ANY(%(open)s)
-       AND EXISTS (SELECT 1 FROM releases_releaseservice link
+       AND EXISTS (SELECT 1 FROM {release_services} link
                    WHERE link.release_id = open.id AND link.service_id = s.id
                      AND (link.version = %(version)s OR (link.version = '' AND open.version = %(version)s)))
      ORDER BY open.status, open.planned_start, open.id LIMIT 1)
 ) AS r ON true
 LEFT JOIN LATERAL (
-    SELECT {candidate} FROM releases_phase candidate
+    SELECT {candidate} FROM {phases} candidate
     WHERE candidate.organization_id = %(org)s AND candidate.release_id = r.id AND candidate.environment_id = e.id
     ORDER BY CASE candidate.status WHEN %(active)s THEN 0 WHEN %(pending)s THEN 1 ELSE 2 END,
              CASE WHEN candidate.status = %(done)s THEN -candidate."order" ELSE candidate."order" END
     LIMIT 1
 ) AS p ON true
-LEFT JOIN gates_gate g ON g.organization_id = %(org)s AND g.id = p.entry_gate_id
+LEFT JOIN {gates} g ON g.organization_id = %(org)s AND g.id = p.entry_gate_id
 LEFT JOIN LATERAL (
-    SELECT {outage} FROM environments_outage outage
+    SELECT {outage} FROM {outages} outage
     WHERE outage.organization_id = %(org)s AND outage.environment_id = e.id AND outage.period @> %(at)s::timestamptz
     ORDER BY outage.period LIMIT 1
 ) AS o ON true
 """.format(named=_ROWS["release"].columns("named"), open=_ROWS["release"].columns("open"),
-           candidate=_ROWS["phase"].columns("candidate"), outage=_ROWS["outage"].columns("outage"))
+           candidate=_ROWS["phase"].columns("candidate"), outage=_ROWS["outage"].columns("outage"), **_TABLES)
 
 # A booking of the environment in force now, held by the service's team, the person asking or
 # one of their teams (what environments' booking_covering finds for a deployment).
 _BOOKING_HELD = """CASE WHEN e.is_bookable AND e.requires_booking AND NOT e.is_production THEN EXISTS (
-    SELECT 1 FROM environments_booking booking
+    SELECT 1 FROM {bookings} booking
     WHERE booking.organization_id = %(org)s AND booking.environment_id = e.id AND booking.status = %(approved)s
       AND booking.period @> %(at)s::timestamptz
       AND (booking.team_id = s.team_id OR booking.requested_by_id = %(user)s::bigint
-           OR booking.team_id IN (SELECT member.team_id FROM catalog_teammember member
-                                  WHERE member.organization_id = %(org)s AND member.user_id = %(user)s::bigint))) END"""
+           OR booking.team_id IN (SELECT member.team_id FROM {team_members} member
+                                  WHERE member.organization_id = %(org)s
+                                    AND member.user_id = %(user)s::bigint))) END""".format(**_TABLES)
 
 _DEPLOYMENT_APPROVED = """CASE WHEN e.requires_deployment_approval THEN EXISTS (
-    SELECT 1 FROM environments_deploymentapprovalrequest approval
+    SELECT 1 FROM {approval_requests} approval
     WHERE approval.organization_id = %(org)s AND approval.environment_id = e.id
-      AND approval.service_slug = s.slug AND approval.version = %(version)s AND approval.status = %(granted)s) END"""
+      AND approval.service_slug = s.slug AND approval.version = %(version)s
+      AND approval.status = %(granted)s) END""".format(**_TABLES)
 
 _SLOT_BOOKED = """CASE WHEN e.is_production AND rs.require_release_slots THEN EXISTS (
-    SELECT 1 FROM releases_slotbooking slot
+    SELECT 1 FROM {slot_bookings} slot
     WHERE slot.organization_id = %(org)s AND slot.release_id = r.id AND slot.slot_start <= %(at)s::timestamptz
-      AND slot.slot_end > %(at)s::timestamptz) END"""
+      AND slot.slot_end > %(at)s::timestamptz) END""".format(**_TABLES)
 
 _CONSTANTS = {
     "open": [ReleaseStatus.IN_PROGRESS.value, ReleaseStatus.PLANNED.value],

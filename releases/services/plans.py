@@ -15,6 +15,7 @@ from releases.models import ActivityKind, ActivityStatus, DeploymentActivity, Re
 from releases.services._common import UNSET, require, require_member, require_text
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
+from vsm.entities import delete_entity
 from vsm.errors import Conflict, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
@@ -64,9 +65,7 @@ def activity_update(*, actor: Actor, activity: DeploymentActivity, title=UNSET, 
 
 def activity_remove(*, actor: Actor, activity: DeploymentActivity) -> None:
     require(actor, Perm.MANAGE_RELEASES)
-    with transaction.atomic():
-        audit_record(actor=actor, action="deploymentactivity.deleted", instance=activity, before=snapshot(activity))
-        activity.delete()
+    delete_entity(activity, actor=actor)
 
 
 def _completion_refusal(actor: Actor, activity: DeploymentActivity) -> PermissionRefused | None:

@@ -31,6 +31,7 @@ from releases.services.freezes import LONGEST_OVERRIDE, freeze_override_grant
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service, ValueStream
+from vsm.entities import delete_entity
 from vsm.errors import Conflict, InvalidInput
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
@@ -480,8 +481,5 @@ def dependency_add(*, actor: Actor, release: Release, depends_on: Release, neede
 
 def dependency_remove(*, actor: Actor, dependency: ReleaseDependency) -> None:
     require(actor, Perm.MANAGE_RELEASES)
-    with transaction.atomic():
-        audit_record(actor=actor, action="releasedependency.deleted", instance=dependency,
-                     before=snapshot(dependency))
-        dependency.delete()
+    delete_entity(dependency, actor=actor)
 

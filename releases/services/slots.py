@@ -13,6 +13,7 @@ from releases.models import Release, ReleaseSettings, ReleaseSlotWindow, SlotBoo
 from releases.recurrence import Recurrence, check
 from releases.services._common import UNSET, organization_time_zone, require, require_text
 from vsm.audit.services import audit_record, snapshot
+from vsm.entities import delete_entity
 from vsm.errors import Conflict, InvalidInput
 from vsm.moments import moment_text
 from vsm.tenancy.actor import Actor
@@ -79,11 +80,8 @@ def slot_window_update(*, actor: Actor, window: ReleaseSlotWindow, name=UNSET, s
 def slot_window_delete(*, actor: Actor, window: ReleaseSlotWindow) -> None:
     """Remove a window and every booking in it (the audit trail names them)."""
     require(actor, Perm.MANAGE_RELEASES)
-    with transaction.atomic():
-        booked = sorted(f"{b.release_id}@{b.slot_start.isoformat()}" for b in window.bookings.all())
-        audit_record(actor=actor, action="releaseslotwindow.deleted", instance=window, before=snapshot(window),
-                     message=f"bookings removed with it: {', '.join(booked)}" if booked else "")
-        window.delete()
+    booked = sorted(f"{b.release_id}@{b.slot_start.isoformat()}" for b in window.bookings.all())
+    delete_entity(window, actor=actor, message=f"bookings removed with it: {', '.join(booked)}" if booked else "")
 
 
 def slot_book(*, actor: Actor, window: ReleaseSlotWindow, release: Release, slot_start: datetime) -> SlotBooking:
@@ -126,9 +124,7 @@ def slot_book(*, actor: Actor, window: ReleaseSlotWindow, release: Release, slot
 
 def slot_booking_cancel(*, actor: Actor, booking: SlotBooking) -> None:
     require(actor, Perm.BOOK_ENVIRONMENTS)
-    with transaction.atomic():
-        audit_record(actor=actor, action="slotbooking.deleted", instance=booking, before=snapshot(booking))
-        booking.delete()
+    delete_entity(booking, actor=actor)
 
 
 def release_settings_update(*, actor: Actor, require_release_slots: bool = UNSET) -> ReleaseSettings:

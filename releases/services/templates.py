@@ -12,6 +12,7 @@ from gates import services as gates
 from releases.models import ReleaseTemplate, TemplatePhase
 from releases.services._common import UNSET, require, require_text
 from vsm.audit.services import audit_record, snapshot
+from vsm.entities import delete_entity
 from vsm.errors import Conflict, InvalidInput
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Perm
@@ -128,6 +129,4 @@ def template_update(*, actor: Actor, template: ReleaseTemplate, name: str = UNSE
 def template_delete(*, actor: Actor, template: ReleaseTemplate) -> None:
     """Releases made from it keep their phases and gates."""
     require(actor, Perm.MANAGE_RELEASES)
-    with transaction.atomic():
-        audit_record(actor=actor, action="releasetemplate.deleted", instance=template, before=snapshot(template))
-        template.delete()
+    delete_entity(template, actor=actor)

@@ -12,11 +12,6 @@ LOGIN = "/accounts/login/"
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture
-def ana():
-    return UserFactory(email="ana@example.com", full_name="Ana Approver")
-
-
 def sign_in(client, email, password=PASSWORD, **extra):
     return client.post(LOGIN, {"username": email, "password": password, **extra})
 

@@ -15,11 +15,6 @@ OLD = "correct-horse-battery"
 NEW = "a-new-and-long-passphrase"
 
 
-@pytest.fixture
-def ana():
-    return UserFactory(email="ana@example.com", full_name="Ana Approver")
-
-
 def can_sign_in(client, email, password) -> bool:
     client.logout()
     return client.post("/accounts/login/", {"username": email, "password": password}).status_code == 302

@@ -23,13 +23,6 @@ from vsm.tenancy.context import tenant_context
 NOW = utc("04-01 12:00")
 
 
-@pytest.fixture
-def berlin(org_a):
-    org_a.time_zone = "Europe/Berlin"
-    org_a.save()
-    return org_a
-
-
 def query(org, **params):
     data = QueryDict(mutable=True)
     data.update({"from": "2024-03-04", "to": "2024-03-12"})

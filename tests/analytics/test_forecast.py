@@ -70,13 +70,6 @@ def _params(**values) -> QueryDict:
     return data
 
 
-@pytest.fixture
-def berlin(org_a):
-    org_a.time_zone = "Europe/Berlin"
-    org_a.save()
-    return org_a
-
-
 def test_report_reads_the_scope_history_and_open_items(berlin, org_b):
     checkout, search = ServiceFactory(organization=berlin), ServiceFactory(organization=berlin)
     # 2024-03-10 23:30 UTC is the 11th in Berlin: the history counts it on the 11th.

@@ -16,10 +16,9 @@ def fields_of(response) -> dict:
     return response.json()["error"].get("fields", {})
 
 
-def test_the_schema_answers_a_client_that_sends_its_token(org_a, token_factory):
+def test_the_schema_answers_a_client_that_sends_its_token(org_a, token_client):
     # Code generators and CI jobs send their token to every URL, the schema's too.
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a)}")
+    client = token_client(org_a)
     response = client.get("/api/schema/")
     assert response.status_code == 200 and b"openapi" in response.content
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.factories import AuditEventFactory
 from vsm.tenancy.roles import Role
@@ -17,10 +16,8 @@ def url(org, path: str = "") -> str:
     return f"/api/v1/orgs/{org.slug}/audit-events/{path}"
 
 
-def client_with(token_factory, org, role):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org, role=role, name=role)}")
-    return client
+def client_with(token_client, org, role):
+    return token_client(org, role=role, name=role)
 
 
 @pytest.fixture
@@ -98,8 +95,8 @@ def test_the_trail_cannot_be_written_through_the_api(api_owner_a, org_a, trail, 
     (Role.OWNER, 200), (Role.RELEASE_MANAGER, 200), (Role.ENVIRONMENT_MANAGER, 200),
     (Role.ENGINEER, 403), (Role.VIEWER, 403), (Role.APPROVER, 403),
 ])
-def test_reading_the_trail_needs_view_audit(token_factory, org_a, trail, role, status):
-    client = client_with(token_factory, org_a, role)
+def test_reading_the_trail_needs_view_audit(token_client, org_a, trail, role, status):
+    client = client_with(token_client, org_a, role)
     assert client.get(url(org_a)).status_code == status
     assert client.get(url(org_a, f"{trail[0].pk}/")).status_code == status
 

@@ -11,11 +11,12 @@ from vsm.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
+TABLE = AuditEvent._meta.db_table
 RAW = [
-    "UPDATE audit_auditevent SET action = 'rewritten'",
-    "UPDATE audit_auditevent SET before = NULL, after = NULL WHERE id = %(id)s",
-    "DELETE FROM audit_auditevent",
-    "DELETE FROM audit_auditevent WHERE id = %(id)s",
+    f"UPDATE {TABLE} SET action = 'rewritten'",
+    f"UPDATE {TABLE} SET before = NULL, after = NULL WHERE id = %(id)s",
+    f"DELETE FROM {TABLE}",
+    f"DELETE FROM {TABLE} WHERE id = %(id)s",
 ]
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from tests.factories import ServiceFactory, TeamFactory, ValueStreamFactory
 from vsm.tenancy.roles import Role
@@ -18,10 +17,8 @@ def rows_b(org_b):
 
 
 @pytest.fixture
-def api_viewer_a(org_a, token_factory):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.VIEWER, name='viewer')}")
-    return client
+def api_viewer_a(org_a, token_client):
+    return token_client(org_a, role=Role.VIEWER, name="viewer")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ environment groups. Every write goes through the services, so each leaves an aud
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from environments.models import Environment, EnvironmentGroup
 from tests.environments.factories import BookingFactory, EnvironmentFactory, EnvironmentGroupFactory
+from tests.environments.support import text
 from tests.factories import TeamFactory, TeamMemberFactory, ValueStreamFactory
 from vsm.audit.models import AuditEvent
 from vsm.tenancy.context import tenant_context
@@ -40,22 +40,8 @@ def world(org_a, org_b):
 
 
 @pytest.fixture
-def login(client, member_factory):
-    def as_role(role: str):
-        user = member_factory(role)
-        client.force_login(user)
-        client.user = user
-        return client
-    return as_role
-
-
-@pytest.fixture
 def manager(login):
     return login(Role.ENVIRONMENT_MANAGER)
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def events(org, action: str) -> list[AuditEvent]:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from tests.environments.factories import (
     BookingFactory,
@@ -16,6 +15,7 @@ from tests.environments.factories import (
     OutageFactory,
     ProvisioningRequestFactory,
 )
+from tests.environments.support import at
 from tests.factories import ServiceFactory, TeamFactory, TeamMemberFactory
 from vsm.tenancy.roles import Role
 
@@ -27,11 +27,6 @@ API = "/api/v1/orgs/acme"
 def iso(hours: float) -> str:
     base = (timezone.now() + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
     return (base + timedelta(hours=hours)).isoformat()
-
-
-def at(hours: float):
-    base = (timezone.now() + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return base + timedelta(hours=hours)
 
 
 @pytest.fixture
@@ -46,9 +41,8 @@ def body_error(response) -> dict:
 
 # --- environments ----------------------------------------------------------------------------
 
-def test_a_setup_script_creates_an_environment_with_the_documented_field_names(org_a, token_factory):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.ENVIRONMENT_MANAGER)}")
+def test_a_setup_script_creates_an_environment_with_the_documented_field_names(org_a, token_client):
+    client = token_client(org_a, role=Role.ENVIRONMENT_MANAGER)
     response = client.post(f"{API}/environments/", {
         "name": "Perf 1", "slug": "perf-1", "tier": "performance", "is_production": False, "status": "available",
         "capacity": 2, "requires_approval": True}, format="json")
@@ -224,9 +218,8 @@ def test_holders_extend_release_and_cancel(org_a, env, api_as):
 
 # --- outages ---------------------------------------------------------------------------------
 
-def test_outages_are_marked_by_managers_and_block_bookings(org_a, env, api_a, token_factory):
-    manager = APIClient()
-    manager.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.ENVIRONMENT_MANAGER)}")
+def test_outages_are_marked_by_managers_and_block_bookings(org_a, env, api_a, token_client):
+    manager = token_client(org_a, role=Role.ENVIRONMENT_MANAGER)
     outage = {"environment": "sit-1", "kind": "maintenance", "start": iso(8), "end": iso(12),
               "reason": "DB upgrade"}
     assert api_a.post(f"{API}/outages/", outage, format="json").status_code == 403
@@ -347,10 +340,9 @@ def test_deployment_approval_list_stays_within_its_queries(org_a, env, api_a, dj
     assert response.json()["count"] == 15
 
 
-def test_provisioning_moves_step_by_step_and_keeps_each_time(org_a, api_a, token_factory):
+def test_provisioning_moves_step_by_step_and_keeps_each_time(org_a, api_a, token_client):
     TeamFactory(organization=org_a, slug="checkout")
-    manager = APIClient()
-    manager.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.ENVIRONMENT_MANAGER)}")
+    manager = token_client(org_a, role=Role.ENVIRONMENT_MANAGER)
     needed = (timezone.localdate() + timedelta(days=10)).isoformat()
     created = api_a.post(f"{API}/provisioning-requests/", {"team": "checkout", "tier": "performance",
                                                           "purpose": "load tests", "needed_by": needed},

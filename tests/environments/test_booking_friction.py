@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -16,6 +15,7 @@ from environments import services
 from environments.models import Booking
 from releases.rules import phase_environment_booked
 from tests.environments.factories import BookingFactory, EnvironmentFactory, LeaseFactory, OutageFactory
+from tests.environments.support import at, local, text
 from tests.factories import TeamFactory, TeamMemberFactory
 from tests.releases.factories import PhaseFactory, ReleaseFactory
 from vsm.audit.models import AuditEvent
@@ -28,20 +28,6 @@ pytestmark = pytest.mark.django_db
 
 PAGES = "/o/acme/environments"
 API = "/api/v1/orgs/acme"
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def at(hours: float):
-    base = (timezone.now() + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return base + timedelta(hours=hours)
-
-
-def local(moment) -> str:
-    return moment.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 # --- shortening ------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -15,6 +14,7 @@ from playwright.sync_api import expect
 
 from environments.models import Booking
 from tests.environments.factories import BookingFactory, EnvironmentFactory
+from tests.environments.support import BERLIN, local
 from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory, TeamMemberFactory, UserFactory
 from tests.interactions import count_interactions
 from vsm.tenancy.context import tenant_context
@@ -23,12 +23,6 @@ from vsm.tenancy.roles import Role
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BUDGET = 10
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def local(moment) -> str:
-    """What a datetime-local field holds for `moment` (the organization's zone, Berlin)."""
-    return moment.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ transactions, committed for real."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from environments import services
@@ -26,37 +25,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 REQUESTS = 50
 
 
-def _race(org, make_request) -> tuple[list, list[BaseException]]:
-    """Run make_request(i) in REQUESTS threads released together; collect results and errors."""
-    barrier = threading.Barrier(REQUESTS)
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            with tenant_context(org):
-                barrier.wait(timeout=30)
-                outcome = make_request(i)
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # collected and asserted on below
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(REQUESTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return results, errors
-
-
 @pytest.mark.parametrize("capacity", [1, 2])
-def test_fifty_simultaneous_requests_yield_exactly_capacity_approved_bookings(org_a, org_b, owner_a, capacity):
+def test_fifty_simultaneous_requests_yield_exactly_capacity_approved_bookings(org_a, org_b, owner_a, race, capacity):
     env = EnvironmentFactory(organization=org_a, capacity=capacity)
     EnvironmentFactory(organization=org_b, slug=env.slug)
     actor = Actor(role=Role.OWNER, user=owner_a)
@@ -68,7 +38,7 @@ def test_fifty_simultaneous_requests_yield_exactly_capacity_approved_bookings(or
         return services.booking_request(actor=actor, environment=env, start=start + offset,
                                         end=start + offset + timedelta(hours=2), purpose=f"request {i}")
 
-    results, errors = _race(org_a, request)
+    results, errors = race(org_a, [partial(request, i) for i in range(REQUESTS)])
 
     conflicts = [e for e in errors if isinstance(e, BookingConflict)]
     assert [e for e in errors if not isinstance(e, BookingConflict)] == []
@@ -81,7 +51,7 @@ def test_fifty_simultaneous_requests_yield_exactly_capacity_approved_bookings(or
     assert audited == capacity  # no audit event for a refused request, none missing for a granted one
 
 
-def test_simultaneous_group_bookings_never_deadlock_and_one_wins_whole(org_a, owner_a):
+def test_simultaneous_group_bookings_never_deadlock_and_one_wins_whole(org_a, owner_a, race):
     group = EnvironmentGroupFactory(organization=org_a)
     members = [EnvironmentFactory(organization=org_a, group=group) for _ in range(3)]
     actor = Actor(role=Role.OWNER, user=owner_a)
@@ -93,7 +63,7 @@ def test_simultaneous_group_bookings_never_deadlock_and_one_wins_whole(org_a, ow
         return services.booking_request(actor=actor, start=start, end=start + timedelta(hours=1),
                                         purpose=f"request {i}", **target)
 
-    results, errors = _race(org_a, request)
+    results, errors = race(org_a, [partial(request, i) for i in range(REQUESTS)])
 
     assert [e for e in errors if not isinstance(e, BookingConflict)] == []
     with tenant_context(org_a):

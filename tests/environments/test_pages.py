@@ -19,6 +19,7 @@ from tests.environments.factories import (
     OutageFactory,
     ProvisioningRequestFactory,
 )
+from tests.environments.support import BERLIN, at, local, text
 from tests.factories import TeamFactory, TeamMemberFactory, ValueStreamFactory
 from vsm.audit.models import AuditEvent
 from vsm.moments import moment_text
@@ -29,23 +30,6 @@ from vsm.tenancy.roles import Role
 pytestmark = pytest.mark.django_db
 
 PAGES = "/o/acme/environments"
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def at(hours: float):
-    base = (timezone.now() + timedelta(days=3)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return base + timedelta(hours=hours)
-
-
-def local(moment) -> str:
-    """How a datetime-local input holds `moment` for a viewer in Berlin."""
-    return moment.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
-
-
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 # --- lists and calendar ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from environments.models import Booking, Decision, DeploymentApprovalRequest
 from tests.environments.factories import BookingFactory, EnvironmentFactory
@@ -27,14 +26,9 @@ def start(hours: float) -> str:
 
 
 @pytest.fixture
-def token_client(org_a, token_factory):
-    """An API client holding a new environment manager token of org A named `name`."""
-    def make(name: str) -> APIClient:
-        client = APIClient()
-        secret = token_factory(org_a, role=Role.ENVIRONMENT_MANAGER, name=name)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-        return client
-    return make
+def manager_token(org_a, token_client):
+    """``manager_token(name)``: an API client holding a new environment manager token of org A."""
+    return lambda name: token_client(org_a, role=Role.ENVIRONMENT_MANAGER, name=name)
 
 
 @pytest.fixture
@@ -67,9 +61,9 @@ REQUESTS = {"booking": (book, "bookings", "booking request", Booking),
 
 @pytest.mark.parametrize("allowed", [False, True])
 @pytest.mark.parametrize("kind", REQUESTS)
-def test_a_token_cannot_approve_its_own_request(org_a, uat, token_client, kind, allowed):
+def test_a_token_cannot_approve_its_own_request(org_a, uat, manager_token, kind, allowed):
     make, path, what, model = REQUESTS[kind]
-    ci = token_client("ci-deployer")
+    ci = manager_token("ci-deployer")
     made = make(ci)
     with override_settings(TOKENS_MAY_DECIDE_TOKEN_REQUESTS=allowed):
         refused = ci.post(f"{API}/{path}/{made}/approve/", {}, format="json")
@@ -81,19 +75,19 @@ def test_a_token_cannot_approve_its_own_request(org_a, uat, token_client, kind, 
         assert row.requested_by_token == ApiToken.objects.get(name="ci-deployer")
 
 
-def test_a_request_from_before_tokens_were_kept_is_known_by_its_label(org_a, uat, token_client):
+def test_a_request_from_before_tokens_were_kept_is_known_by_its_label(org_a, uat, manager_token):
     with tenant_context(org_a):
         old = BookingFactory(organization=org_a, environment=uat, requested_by=None, requester_label="token:ci-old",
                              status=Booking.Status.REQUESTED)
-    refused = token_client("ci-old").post(f"{API}/bookings/{old.pk}/reject/", {}, format="json")
+    refused = manager_token("ci-old").post(f"{API}/bookings/{old.pk}/reject/", {}, format="json")
     assert refused.status_code == 403 and "made this booking request" in refused.json()["error"]["message"]
 
 
 # --- other tokens' requests ----------------------------------------------------------------------
 
-def test_by_default_a_token_decides_no_request_another_token_made(org_a, uat, token_client):
-    booking, approval = book(token_client("ci-deployer")), ask_deploy(token_client("ci-deployer-2"))
-    approver = token_client("cd-approver")
+def test_by_default_a_token_decides_no_request_another_token_made(org_a, uat, manager_token):
+    booking, approval = book(manager_token("ci-deployer")), ask_deploy(manager_token("ci-deployer-2"))
+    approver = manager_token("cd-approver")
     for url in (f"{API}/bookings/{booking}/approve/", f"{API}/deployment-approvals/{approval}/reject/"):
         refused = approver.post(url, {}, format="json")
         assert refused.status_code == 403
@@ -101,9 +95,9 @@ def test_by_default_a_token_decides_no_request_another_token_made(org_a, uat, to
 
 
 @override_settings(TOKENS_MAY_DECIDE_TOKEN_REQUESTS=True)
-def test_when_allowed_a_token_decides_another_tokens_request_and_is_recorded(org_a, uat, token_client):
-    booking, approval = book(token_client("ci-deployer")), ask_deploy(token_client("ci-deployer"))
-    approver = token_client("cd-approver")
+def test_when_allowed_a_token_decides_another_tokens_request_and_is_recorded(org_a, uat, manager_token):
+    booking, approval = book(manager_token("ci-deployer")), ask_deploy(manager_token("ci-deployer"))
+    approver = manager_token("cd-approver")
     decided = approver.post(f"{API}/bookings/{booking}/approve/", {}, format="json")
     assert decided.status_code == 200, decided.content
     assert (decided.json()["decided_by"], decided.json()["decided_by_token"]) == (None, "cd-approver")
@@ -113,10 +107,10 @@ def test_when_allowed_a_token_decides_another_tokens_request_and_is_recorded(org
     assert [a["decided_by_token"] for a in listed] == ["cd-approver"]
 
 
-def test_a_token_decides_a_persons_request_and_the_page_names_the_token(org_a, uat, token_client, api_as, client):
+def test_a_token_decides_a_persons_request_and_the_page_names_the_token(org_a, uat, manager_token, api_as, client):
     person = api_as(Role.ENGINEER)
     booking = book(person)
-    decided = token_client("cd-approver").post(f"{API}/bookings/{booking}/approve/", {"note": "ok"}, format="json")
+    decided = manager_token("cd-approver").post(f"{API}/bookings/{booking}/approve/", {"note": "ok"}, format="json")
     assert decided.status_code == 200 and decided.json()["decided_by_token"] == "cd-approver"
     with tenant_context(org_a):
         assert Booking.objects.get(pk=booking).decided_by_token.name == "cd-approver"
@@ -125,8 +119,8 @@ def test_a_token_decides_a_persons_request_and_the_page_names_the_token(org_a, u
     assert 'data-testid="decided-by">by token cd-approver<' in page
 
 
-def test_a_person_still_decides_a_tokens_request(org_a, uat, token_client, api_as):
-    approval = ask_deploy(token_client("ci-deployer"))
+def test_a_person_still_decides_a_tokens_request(org_a, uat, manager_token, api_as):
+    approval = ask_deploy(manager_token("ci-deployer"))
     approver = api_as(Role.ENVIRONMENT_MANAGER)
     decided = approver.post(f"{API}/deployment-approvals/{approval}/approve/", {}, format="json")
     assert decided.status_code == 200

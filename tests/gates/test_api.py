@@ -40,17 +40,6 @@ def future(days: int = 2) -> str:
     return (timezone.now() + timedelta(days=days)).isoformat()
 
 
-@pytest.fixture
-def gate(org_a, org_b):
-    GateFactory(organization=org_b, name="CANARY-B gate")
-    return GateFactory(organization=org_a, name="UAT exit", context={"release_version": "2.4.0"})
-
-
-@pytest.fixture
-def criterion(org_a, gate):
-    return CriterionFactory(organization=org_a, gate=gate, title="CAB approval")
-
-
 # --- gates -------------------------------------------------------------------------------------
 
 def test_a_release_manager_creates_a_gate_with_criteria(org_a, org_b, api_as, member_factory):

@@ -4,10 +4,7 @@ exactly once, the last one meets the gate, and a person racing themselves signs 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from gates import services
 from gates.models import CIResult, Evaluation, SignOff, Status
@@ -21,34 +18,8 @@ from vsm.tenancy.roles import Role
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _race(org, calls) -> tuple[list, list[BaseException]]:
-    barrier = threading.Barrier(len(calls))
-    results, errors, lock = [], [], threading.Lock()
-
-    def run(call):
-        try:
-            with tenant_context(org):
-                barrier.wait(timeout=30)
-                outcome = call()
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # collected and asserted on below
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a sign-off hung"
-    return results, errors
-
-
 @pytest.mark.parametrize("signers", [2, 8])
-def test_simultaneous_last_sign_offs_are_each_recorded_once(org_a, org_b, member_factory, signers):
+def test_simultaneous_last_sign_offs_are_each_recorded_once(org_a, org_b, member_factory, race, signers):
     gate = GateFactory(organization=org_a)
     other = CriterionFactory(organization=org_a, gate=gate, required_sign_offs=1)
     last = CriterionFactory(organization=org_a, gate=gate, required_sign_offs=signers)
@@ -56,7 +27,7 @@ def test_simultaneous_last_sign_offs_are_each_recorded_once(org_a, org_b, member
     with tenant_context(org_a):
         services.gate_sign_off(actor=approvers[-1], criterion=other, decision="approve")
 
-    results, errors = _race(org_a, [
+    results, errors = race(org_a, [
         lambda actor=actor: services.gate_sign_off(actor=actor, criterion=last, decision="approve")
         for actor in approvers[:signers]])
 
@@ -74,11 +45,11 @@ def test_simultaneous_last_sign_offs_are_each_recorded_once(org_a, org_b, member
         assert AuditEvent.objects.filter(action="signoff.approve").count() == signers + 1
 
 
-def test_one_person_racing_themselves_signs_once(org_a, org_b, member_factory):
+def test_one_person_racing_themselves_signs_once(org_a, org_b, member_factory, race):
     criterion = CriterionFactory(organization=org_a, required_sign_offs=2)
     actor = Actor(role=Role.APPROVER, user=member_factory(Role.APPROVER))
 
-    results, errors = _race(org_a, [
+    results, errors = race(org_a, [
         lambda: services.gate_sign_off(actor=actor, criterion=criterion, decision="approve")] * 5)
 
     assert len(results) == 1 and len(errors) == 4
@@ -87,10 +58,10 @@ def test_one_person_racing_themselves_signs_once(org_a, org_b, member_factory):
         assert SignOff.objects.filter(criterion=criterion).count() == 1
 
 
-def test_a_ci_report_replayed_at_the_same_moment_is_recorded_once(org_a, org_b):
+def test_a_ci_report_replayed_at_the_same_moment_is_recorded_once(org_a, org_b, race):
     actor = Actor(role=Role.ENGINEER, system="ci")
 
-    results, errors = _race(org_a, [
+    results, errors = race(org_a, [
         lambda: services.ci_result_report(actor=actor, name="integration", subject="2.4.0", passed=True,
                                           external_id="pipeline-8812")] * 6)
 

@@ -165,8 +165,8 @@ def test_evaluate_records_one_evaluation_per_criterion_with_who_and_why(in_a, or
 
 
 @pytest.mark.parametrize("statement", [
-    "UPDATE gates_evaluation SET summary = 'rewritten'",
-    "DELETE FROM gates_evaluation",
+    f"UPDATE {Evaluation._meta.db_table} SET summary = 'rewritten'",
+    f"DELETE FROM {Evaluation._meta.db_table}",
 ])
 def test_evidence_is_append_only_in_the_database(in_a, org_a, org_b, statement):
     EvaluationFactory(organization=org_a, summary="as it was")

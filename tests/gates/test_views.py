@@ -14,7 +14,6 @@ from tests.gates.factories import (
     AutomatedCriterionFactory,
     CriterionFactory,
     EvaluationFactory,
-    GateFactory,
     SignOffFactory,
     WaiverFactory,
 )
@@ -25,27 +24,6 @@ from vsm.tenancy.roles import Role
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def gate(org_a, org_b):
-    GateFactory(organization=org_b, name="CANARY-B gate")
-    return GateFactory(organization=org_a, name="UAT exit", context={"release_version": "2.4.0"})
-
-
-@pytest.fixture
-def criterion(org_a, gate):
-    return CriterionFactory(organization=org_a, gate=gate, title="CAB approval")
-
-
-@pytest.fixture
-def signed_in(client, member_factory):
-    def sign_in(role: str, email: str | None = None):
-        user = member_factory(role, email=email)
-        client.force_login(user)
-        client.user = user
-        return client
-    return sign_in
 
 
 def url(name: str, **ids) -> str:
@@ -96,14 +74,14 @@ def test_the_gate_page_stays_within_its_queries(org_a, gate, client_a, owner_a, 
     (Role.APPROVER, True, False), (Role.RELEASE_MANAGER, False, True), (Role.OWNER, True, True),
     (Role.VIEWER, False, False),
 ])
-def test_each_person_sees_the_buttons_the_services_would_accept(gate, criterion, signed_in, role, approve, waive):
-    body = signed_in(role).get(url("detail", gate_id=gate.pk)).content.decode()
+def test_each_person_sees_the_buttons_the_services_would_accept(gate, criterion, login, role, approve, waive):
+    body = login(role).get(url("detail", gate_id=gate.pk)).content.decode()
     assert ('data-testid="approve"' in body) is approve
     assert ('data-testid="waive"' in body) is waive
 
 
-def test_the_gate_owner_is_told_why_there_is_no_approve_button(org_a, gate, criterion, signed_in):
-    client = signed_in(Role.APPROVER)
+def test_the_gate_owner_is_told_why_there_is_no_approve_button(org_a, gate, criterion, login):
+    client = login(Role.APPROVER)
     gate.owner = client.user
     with tenant_context(org_a):
         gate.save()
@@ -111,8 +89,8 @@ def test_the_gate_owner_is_told_why_there_is_no_approve_button(org_a, gate, crit
     assert 'data-testid="approve"' not in body and "Segregation of duties" in body
 
 
-def test_an_htmx_sign_off_answers_the_checklist_in_its_new_state(org_a, gate, criterion, signed_in):
-    response = signed_in(Role.APPROVER, email="ann@acme.test").post(
+def test_an_htmx_sign_off_answers_the_checklist_in_its_new_state(org_a, gate, criterion, login):
+    response = login(Role.APPROVER, email="ann@acme.test").post(
         url("sign_off", criterion_id=criterion.pk), {"decision": "approve", "comment": "Looks right"}, **HTMX)
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body
@@ -127,8 +105,8 @@ def test_an_htmx_sign_off_answers_the_checklist_in_its_new_state(org_a, gate, cr
     ("bad decision", 400, "valid choice"),
 ])
 def test_a_refused_sign_off_comes_back_on_its_criterion_with_the_status(
-        org_a, gate, criterion, signed_in, setup, status, message):
-    client = signed_in(Role.APPROVER)
+        org_a, gate, criterion, login, setup, status, message):
+    client = login(Role.APPROVER)
     target, decision = criterion, "approve"
     with tenant_context(org_a):
         if setup == "owner":
@@ -150,8 +128,8 @@ def test_a_refused_sign_off_comes_back_on_its_criterion_with_the_status(
     assert message in row and 'data-testid="problem"' in row
 
 
-def test_a_waiver_is_granted_from_the_checklist_and_revoked(org_a, gate, criterion, signed_in):
-    client = signed_in(Role.RELEASE_MANAGER)
+def test_a_waiver_is_granted_from_the_checklist_and_revoked(org_a, gate, criterion, login):
+    client = login(Role.RELEASE_MANAGER)
     expiry = timezone.now() + timedelta(days=3)
     response = client.post(url("waive", criterion_id=criterion.pk),
                            {"reason": "CAB meets Monday", "expires_at": local(expiry)}, **HTMX)
@@ -168,8 +146,8 @@ def test_a_waiver_is_granted_from_the_checklist_and_revoked(org_a, gate, criteri
     ({"reason": "Later", "expires_at": "next week"}, "expires"),
     ({"reason": "Later", "expires_at": "2001-01-01T10:00"}, "expires"),
 ])
-def test_a_bad_waiver_is_refused_with_400_and_the_form_kept_open(org_a, gate, criterion, signed_in, data, field_id):
-    response = signed_in(Role.RELEASE_MANAGER).post(url("waive", criterion_id=criterion.pk), data, **HTMX)
+def test_a_bad_waiver_is_refused_with_400_and_the_form_kept_open(org_a, gate, criterion, login, data, field_id):
+    response = login(Role.RELEASE_MANAGER).post(url("waive", criterion_id=criterion.pk), data, **HTMX)
     body = response.content.decode()
     assert response.status_code == 400 and "<details open>" in body
     assert re.search(rf'class="field has-error">\s*<label for="waive-{criterion.pk}-{field_id}"', body)
@@ -178,20 +156,20 @@ def test_a_bad_waiver_is_refused_with_400_and_the_form_kept_open(org_a, gate, cr
         assert not Waiver.objects.exists()
 
 
-def test_a_plain_form_post_returns_to_the_page_it_came_from(gate, criterion, signed_in):
-    client = signed_in(Role.APPROVER)
+def test_a_plain_form_post_returns_to_the_page_it_came_from(gate, criterion, login):
+    client = login(Role.APPROVER)
     response = client.post(url("sign_off", criterion_id=criterion.pk),
                            {"decision": "approve", "next": "/o/acme/releases/7/"})
     assert response.status_code == 302 and response["Location"] == "/o/acme/releases/7/"
 
 
-def test_an_unsafe_next_falls_back_to_the_gate_page(gate, criterion, signed_in):
-    response = signed_in(Role.APPROVER).post(url("evaluate", gate_id=gate.pk), {"next": "https://evil.test/"})
+def test_an_unsafe_next_falls_back_to_the_gate_page(gate, criterion, login):
+    response = login(Role.APPROVER).post(url("evaluate", gate_id=gate.pk), {"next": "https://evil.test/"})
     assert response.status_code == 302 and response["Location"] == url("detail", gate_id=gate.pk)
 
 
-def test_a_plain_form_refusal_renders_the_gate_page_with_the_reason(org_a, gate, criterion, signed_in):
-    response = signed_in(Role.ENGINEER).post(url("sign_off", criterion_id=criterion.pk), {"decision": "approve"})
+def test_a_plain_form_refusal_renders_the_gate_page_with_the_reason(org_a, gate, criterion, login):
+    response = login(Role.ENGINEER).post(url("sign_off", criterion_id=criterion.pk), {"decision": "approve"})
     body = response.content.decode()
     assert response.status_code == 403 and "<html" in body
     assert "signed off by the Approver role; your role is Engineer" in body
@@ -199,8 +177,8 @@ def test_a_plain_form_refusal_renders_the_gate_page_with_the_reason(org_a, gate,
         assert not SignOff.objects.exists()
 
 
-def test_evaluate_now_records_evidence(org_a, gate, criterion, signed_in):
-    response = signed_in(Role.VIEWER).post(url("evaluate", gate_id=gate.pk), {}, **HTMX)
+def test_evaluate_now_records_evidence(org_a, gate, criterion, login):
+    response = login(Role.VIEWER).post(url("evaluate", gate_id=gate.pk), {}, **HTMX)
     assert response.status_code == 200
     with tenant_context(org_a):
         criterion.refresh_from_db()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -57,7 +58,33 @@ class Reply:
 Responder = Callable[[Seen], Reply]
 
 
-class ReplayServer:
+def assert_fixture_records(connector: ModuleType, relative: str, event: str, expected: list) -> None:
+    """The stored payload ``relative`` is read as ``event`` (its header named in lower case) and
+    parsed by ``connector`` into exactly ``expected``."""
+    body = load_fixture(relative)
+    assert connector.event_name({connector.EVENT_HEADER.lower(): event}, body) == event
+    parsed = connector.parse_webhook(event, {connector.EVENT_HEADER: event}, body)
+    assert parsed.ignored is None
+    assert list(parsed.records) == expected
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 and a random port, answering with the handler given
+    to ``listen``; run for a block by ``serving()``."""
+
+    def listen(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+
+class ReplayServer(LocalServer):
     """A threaded HTTP server on 127.0.0.1 and a random port. ``route(path, responder)`` answers
     GETs of one path; ``sequence(path, replies)`` answers them in order (then repeats the last).
     Every request is kept in ``seen``."""
@@ -67,7 +94,7 @@ class ReplayServer:
         self.seen: list[Seen] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 seen = Seen("GET", parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()},
@@ -90,13 +117,7 @@ class ReplayServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client timed out and left, which is what the test wanted
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.listen(Handler)
 
     def route(self, path: str, responder: Responder | Reply | Any) -> None:
         if callable(responder):
@@ -111,6 +132,49 @@ class ReplayServer:
 
     def hits(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path]
+
+
+@dataclass
+class Written:
+    method: str
+    path: str
+    body: Any
+    headers: dict[str, str]
+
+
+class ToolServer(LocalServer):
+    """A local REST server standing in for Jira and ServiceNow: ``answer(method, path, reply)``
+    sets a reply (JSON body and status); every request is kept in ``requests``."""
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str], tuple[int, Any]] = {}
+        self.requests: list[Written] = []
+        tool = self
+
+        class Handler(QuietHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                path = self.path.split("?", 1)[0]
+                tool.requests.append(Written(self.command, path, json.loads(raw) if raw else None,
+                                             dict(self.headers.items())))
+                status, body = tool.answers.get((self.command, path), (404, {"errorMessages": ["not found"]}))
+                payload = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PATCH = _serve
+
+        self.listen(Handler)
+
+    def answer(self, method: str, path: str, status: int = 200, body: Any = None) -> None:
+        self.answers[(method, path)] = (status, body)
+
+    def writes(self) -> list[Written]:
+        return [r for r in self.requests if r.method != "GET"]
 
 
 Served = TypeVar("Served")

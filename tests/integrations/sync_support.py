@@ -4,11 +4,8 @@ server that records writes."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.integrations.support import ReplayServer, Reply, Seen
@@ -59,50 +56,3 @@ def failing_once(server: ReplayServer, path: str, *, at_call: int, status: int =
     server.routes[path] = wrapped
 
 
-@dataclass
-class Written:
-    method: str
-    path: str
-    body: Any
-    headers: dict[str, str]
-
-
-class ToolServer:
-    """A local REST server standing in for Jira and ServiceNow: ``answer(method, path, reply)``
-    sets a reply (JSON body and status); every request is kept in ``requests``."""
-
-    def __init__(self) -> None:
-        self.answers: dict[tuple[str, str], tuple[int, Any]] = {}
-        self.requests: list[Written] = []
-        tool = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                path = self.path.split("?", 1)[0]
-                tool.requests.append(Written(self.command, path, json.loads(raw) if raw else None,
-                                             dict(self.headers.items())))
-                status, body = tool.answers.get((self.command, path), (404, {"errorMessages": ["not found"]}))
-                payload = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PATCH = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    def answer(self, method: str, path: str, status: int = 200, body: Any = None) -> None:
-        self.answers[(method, path)] = (status, body)
-
-    def writes(self) -> list[Written]:
-        return [r for r in self.requests if r.method != "GET"]

@@ -11,7 +11,6 @@ from django.utils import timezone
 from integrations import tasks
 from integrations.models import Commit, Deployment, DerivationPending, Incident, PipelineRun
 from tests.celery_support import broker
-from tests.factories import ServiceFactory
 from tests.integrations.factories import (
     ChangeRequestFactory,
     ChangeRequestServiceFactory,
@@ -19,7 +18,6 @@ from tests.integrations.factories import (
     DeploymentFactory,
     IncidentFactory,
     PipelineRunFactory,
-    ProductionEnvironmentFactory,
     PullRequestFactory,
     WorkItemFactory,
 )
@@ -30,16 +28,6 @@ from vsm.tenancy.roles import Role
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/orgs/acme/"
 SHA = "9f3c2b7e1d4a5f60718293a4b5c6d7e8f9012345"
-
-
-@pytest.fixture
-def prod_a(org_a):
-    return ProductionEnvironmentFactory(organization=org_a, name="Production", slug="production")
-
-
-@pytest.fixture
-def payments_a(org_a):
-    return ServiceFactory(organization=org_a, name="Payments API", slug="payments-api")
 
 
 def body(**changes):

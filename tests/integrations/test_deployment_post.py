@@ -194,7 +194,7 @@ def test_the_snapshot_in_sql_is_the_snapshot_audit_record_writes(org_a, in_org, 
         with connection.cursor() as cursor:
             for row in rows:
                 cursor.execute(f"SELECT {snapshot_sql(Deployment, 'd')}, {deployment_post._REPR.replace('dep.', 'd.')} "
-                               "FROM integrations_deployment d WHERE id = %s", [row.pk])
+                               f"FROM {Deployment._meta.db_table} d WHERE id = %s", [row.pk])
                 in_sql, name = cursor.fetchone()  # jsonb arrives as its text (Django reads it so)
                 in_sql = json.loads(in_sql)
                 stored = Deployment.objects.get(pk=row.pk)

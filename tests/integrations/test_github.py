@@ -25,7 +25,7 @@ from integrations.normalized import (
     RunStatus,
     Source,
 )
-from tests.integrations.support import Reply, fixture_bytes, load_fixture, utc
+from tests.integrations.support import Reply, assert_fixture_records, fixture_bytes, load_fixture, utc
 
 GH = Source.GITHUB
 HELLO = "Codertocat/Hello-World"
@@ -106,14 +106,7 @@ def parse(event: str, body: dict):
 
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
 def test_fixture_becomes_expected_records(relative):
-    event, expected = EXPECTED[relative]
-    body = load_fixture(relative)
-    assert github.event_name({"x-github-event": event}, body) == event
-
-    parsed = parse(event, body)
-
-    assert parsed.ignored is None
-    assert list(parsed.records) == expected
+    assert_fixture_records(github, relative, *EXPECTED[relative])
 
 
 def test_closed_fixture_really_carries_a_test_merge_sha():

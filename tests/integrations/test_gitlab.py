@@ -21,7 +21,7 @@ from integrations.normalized import (
     RunStatus,
     Source,
 )
-from tests.integrations.support import Reply, fixture_bytes, load_fixture, utc
+from tests.integrations.support import Reply, assert_fixture_records, fixture_bytes, load_fixture, utc
 
 GL = Source.GITLAB
 PIPE_SHA = "bcbb5ec396a2c0f828686f14fac9b80b780504f2"
@@ -98,14 +98,7 @@ def parse(event: str, body: dict, **kwargs):
 
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
 def test_fixture_becomes_expected_records(relative):
-    event, expected = EXPECTED[relative]
-    body = load_fixture(relative)
-    assert gitlab.event_name({"x-gitlab-event": event}, body) == event
-
-    parsed = parse(event, body)
-
-    assert parsed.ignored is None
-    assert list(parsed.records) == expected
+    assert_fixture_records(gitlab, relative, *EXPECTED[relative])
 
 
 @pytest.mark.parametrize(("status", "expected"), [("running", DeploymentStatus.IN_PROGRESS),

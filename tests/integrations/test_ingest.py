@@ -40,16 +40,6 @@ from vsm.audit.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def prod_a(org_a):
-    return ProductionEnvironmentFactory(organization=org_a, name="Production", slug="production")
-
-
-@pytest.fixture
-def payments_a(org_a):
-    return ServiceFactory(organization=org_a, name="Payments API", slug="payments-api")
-
-
 def test_a_deployment_is_stored_with_its_catalog_rows_and_a_replay_changes_nothing(
         org_a, org_b, in_org, prod_a, payments_a):
     with in_org(org_a):

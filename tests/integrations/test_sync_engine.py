@@ -4,13 +4,13 @@ errors, and two syncs of one connection at once."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 from django.apps import apps
-from django.db import connection as db
 
 from integrations.models import Connection, SyncRun, WorkItem, WorkItemTransition
+from integrations.services import sync_runs
 from integrations.sync import engine
 from tests.integrations.factories import ConnectionFactory, SyncRunFactory
 from tests.integrations.support import Reply
@@ -76,7 +76,7 @@ def test_a_second_sync_adds_no_rows(kind, server, org_a, in_org):
 def test_ingest_failing_at_page_two_keeps_page_one_and_the_rerun_resumes_at_page_two(
         server, org_a, in_org, monkeypatch):
     JIRA.serve(server)
-    real_ingest, calls = engine.records_ingest, []
+    real_ingest, calls = sync_runs.records_ingest, []
 
     def ingest_failing_on_page_two(**kwargs):
         calls.append(1)
@@ -86,14 +86,14 @@ def test_ingest_failing_at_page_two_keeps_page_one_and_the_rerun_resumes_at_page
 
     with in_org(org_a):
         connection = make_connection(org_a, server, JIRA)
-        monkeypatch.setattr(engine, "records_ingest", ingest_failing_on_page_two)
+        monkeypatch.setattr(sync_runs, "records_ingest", ingest_failing_on_page_two)
         failed = sync(connection)
         connection.refresh_from_db()
         assert (failed.status, failed.error_message) == (SyncRun.Status.FAILED, "database went away")
         assert (WorkItem.objects.count(), failed.pages, failed.fetched) == (3, 1, 3)
         assert connection.cursors["issues"]["start_at"] == 3
 
-        monkeypatch.setattr(engine, "records_ingest", real_ingest)
+        monkeypatch.setattr(sync_runs, "records_ingest", real_ingest)
         resumed = sync(connection)
         assert resumed.status == SyncRun.Status.SUCCEEDED
         assert (resumed.pages, resumed.fetched) == (2, 5)
@@ -156,7 +156,7 @@ def test_a_finished_run_is_not_run_again(server, org_a, in_org):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_syncs_of_one_connection_at_once_leave_the_rows_of_one(server, org_a):
+def test_two_syncs_of_one_connection_at_once_leave_the_rows_of_one(server, org_a, race):
     # Slow pages make the two runs overlap unless the lock keeps them apart.
     def slow(seen, respond=None):
         reply = respond(seen)
@@ -167,23 +167,8 @@ def test_two_syncs_of_one_connection_at_once_leave_the_rows_of_one(server, org_a
     with tenant_context(org_a):
         connection = make_connection(org_a, server, JIRA)
         runs = [SyncRunFactory(organization=org_a, connection=connection).pk for _ in range(2)]
-    barrier, errors = threading.Barrier(2), []
-
-    def work(run_id):
-        try:
-            with tenant_context(org_a):
-                barrier.wait()
-                engine.sync_run_execute(sync_run_id=run_id, client_options=CLIENT_OPTIONS)
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            db.close()
-
-    threads = [threading.Thread(target=work, args=(run_id,)) for run_id in runs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    _, errors = race(org_a, [partial(engine.sync_run_execute, sync_run_id=run_id, client_options=CLIENT_OPTIONS)
+                             for run_id in runs], timeout=30)
     assert errors == []
     with tenant_context(org_a):
         first, second = sorted(SyncRun.objects.filter(pk__in=runs), key=lambda r: r.started_at)

@@ -4,28 +4,20 @@ resolves) its incident, once per resolution, only into connections that allow it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from integrations.models import WritebackAction
+from integrations.services import writeback_actions
 from integrations.sync import writeback
 from tests.integrations.factories import ConnectionFactory, IncidentFactory, WorkItemFactory
-from tests.integrations.support import serving
-from tests.integrations.sync_support import ToolServer
 
 pytestmark = pytest.mark.django_db
 ISSUE = "/rest/api/2/issue/PAY-7"
 SYS_ID = "46b66a40a9fe198101f243dfbc79033d"
 INCIDENT = f"/api/now/table/incident/{SYS_ID}"
-
-
-@pytest.fixture
-def tool() -> Iterator[ToolServer]:
-    with serving(ToolServer()) as server:
-        yield server
 
 
 @pytest.fixture
@@ -129,7 +121,7 @@ def test_a_sync_that_brings_a_resolution_queues_the_writeback_task(org_a, in_org
     queued = []
     monkeypatch.setattr(tasks.connection_writeback, "apply_async", lambda kwargs, **options: queued.append(kwargs))
     with in_org(org_a), django_capture_on_commit_callbacks(execute=True):
-        writeback.writeback_queue(source=linked["servicenow"])
+        writeback_actions.writeback_queue(source=linked["servicenow"])
     assert queued == [{"org_id": org_a.pk, "connection_id": linked["servicenow"].pk}]
 
 

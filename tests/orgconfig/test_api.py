@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rest_framework.test import APIClient
 
 from environments.models import Environment
 from integrations.models import Deployment
@@ -72,14 +71,13 @@ def test_apply_then_plan_is_empty_and_export_is_stable(api_owner_a, org_a, peopl
     assert again == {"changes": [], "change_set": None}
 
 
-def test_export_applied_to_an_empty_organization_exports_the_same_bytes(api_owner_a, org_a, people, token_factory):
+def test_export_applied_to_an_empty_organization_exports_the_same_bytes(api_owner_a, org_a, people, token_client):
     apply(api_owner_a, org_a)
     exported = export(api_owner_a, org_a)
     empty = OrganizationFactory(slug="empty")
     for email in ("lead@acme.test", "dev@acme.test"):
         MembershipFactory(organization=empty, user=UserFactory._meta.model.objects.get(email=email))
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(empty, role=Role.OWNER)}")
+    api = token_client(empty, role=Role.OWNER)
     apply(api, empty, exported)
     assert export(api, empty) == exported
     assert post(api, empty, "plan/", exported).json() == {"changes": []}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,6 @@ from orgconfig.models import ChangeSet, RepositorySource
 from tests.factories import MembershipFactory, UserFactory
 from tests.integrations.factories import ConnectionFactory
 from tests.integrations.hooks_support import post
-from tests.integrations.support import serving
-from tests.integrations.sync_support import ToolServer
 from tests.orgconfig.test_api import SAMPLE
 from vsm.catalog.models import Service
 from vsm.tenancy.roles import Role
@@ -31,12 +28,6 @@ GITHUB_FILE = "/repos/Codertocat/Hello-World/contents/README.md"
 GITHUB_STATUS = f"/repos/Codertocat/Hello-World/statuses/{GITHUB_SHA}"
 GITLAB_FILE = "/projects/mike%2Fdiaspora/repository/files/app%2Fcontroller%2Fapplication.rb"
 GITLAB_STATUS = f"/projects/mike%2Fdiaspora/statuses/{GITLAB_SHA}"
-
-
-@pytest.fixture
-def tool() -> Iterator[ToolServer]:
-    with serving(ToolServer()) as server:
-        yield server
 
 
 def _content(data: bytes) -> dict:

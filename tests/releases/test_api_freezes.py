@@ -17,10 +17,8 @@ API = "/api/v1/orgs/acme"
 
 
 @pytest.fixture
-def rm(org_a, token_factory) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.RELEASE_MANAGER, name='rm')}")
-    return client
+def rm(org_a, token_client) -> APIClient:
+    return token_client(org_a, role=Role.RELEASE_MANAGER, name="rm")
 
 
 def test_post_with_name_start_and_end_makes_a_one_off_organization_wide_window(world, rm, in_a):
@@ -102,12 +100,11 @@ def test_active_freezes_with_their_end(world, rm, org_a):
     assert rm.get(f"{API}/freeze-windows/active/?environment=nowhere").status_code == 400
 
 
-def test_a_ci_token_may_not_break_the_glass_even_for_an_emergency_release(world, org_a, in_a, token_factory):
+def test_a_ci_token_may_not_break_the_glass_even_for_an_emergency_release(world, org_a, in_a, token_client):
     window = FreezeWindowFactory(organization=org_a)
     hotfix = ReleaseFactory(organization=org_a, kind=ReleaseKind.EMERGENCY, value_stream=world.stream)
     for role in (Role.ENGINEER, Role.RELEASE_MANAGER, Role.ADMIN):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=role, name=f'ci-{role}')}")
+        client = token_client(org_a, role=role, name=f"ci-{role}")
         refused = client.post(f"{API}/freeze-windows/{window.pk}/overrides/",
                               {"release": hotfix.pk, "reason": "INC-1234 payments down"}, format="json")
         assert refused.status_code == 403, (role, refused.content)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from drf_spectacular.drainage import GENERATOR_STATS
-from drf_spectacular.generators import SchemaGenerator
 
 PREFIX = "/api/v1/orgs/{org_slug}/"
 PATHS = {
@@ -24,16 +22,6 @@ PATHS = {
     "deployment-checks/": {"get", "post"}, "deployment-checks/{id}/": {"get"},
 }
 WITH_EXAMPLES = ["freeze-windows/", "releases/", "release-templates/", "release-slots/", "deployment-checks/"]
-
-
-@pytest.fixture(scope="module")
-def generated():
-    GENERATOR_STATS.reset()
-    with GENERATOR_STATS.silence():
-        schema = SchemaGenerator().get_schema(request=None, public=True)
-    messages = [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
-    GENERATOR_STATS.reset()
-    return schema, messages
 
 
 def test_no_warning_concerns_the_releases_api(generated):

@@ -4,11 +4,9 @@ thread has its own connection: these are real concurrent, committed transactions
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from gates import services as gates
@@ -21,34 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 REQUESTS = 8
 SIGN_OFF = [{"title": "Sign-off", "type": "manual", "signer_role": "approver"}]
-
-
-def _race(org, call) -> tuple[list, list[BaseException]]:
-    barrier = threading.Barrier(REQUESTS)
-    results: list = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        try:
-            with tenant_context(org):
-                barrier.wait(timeout=30)
-                outcome = call()
-            with lock:
-                results.append(outcome)
-        except BaseException as exc:  # collected and asserted on below
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(REQUESTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return results, errors
 
 
 def _release(world, manager, approver, *, phases: int, signed: int):
@@ -69,20 +39,20 @@ def _statuses(org, release) -> list[str]:
         return list(Phase.objects.filter(release=release).order_by("order").values_list("status", flat=True))
 
 
-def test_simultaneous_advances_of_the_same_phase_move_it_once(world, manager, approver, org_a):
+def test_simultaneous_advances_of_the_same_phase_move_it_once(world, manager, approver, org_a, race):
     release = _release(world, manager, approver, phases=3, signed=2)
     first = Phase.objects.get(release=release, order=1)
-    results, errors = _race(org_a, lambda: services.release_advance_phase(actor=manager, release=release,
-                                                                          phase_id=first.pk))
+    results, errors = race(org_a, [lambda: services.release_advance_phase(actor=manager, release=release,
+                                                                          phase_id=first.pk)] * REQUESTS)
     assert len(results) == 1, errors
     assert len(errors) == REQUESTS - 1 and all(isinstance(e, Conflict) for e in errors), errors
     assert _statuses(org_a, release) == [PhaseStatus.DONE, PhaseStatus.ACTIVE, PhaseStatus.PENDING]
 
 
-def test_simultaneous_advances_never_pass_an_unmet_gate(world, manager, approver, org_a):
+def test_simultaneous_advances_never_pass_an_unmet_gate(world, manager, approver, org_a, race):
     # P1 -> P2 may pass once; P2 -> P3 never (P2's exit gate is not signed off).
     release = _release(world, manager, approver, phases=3, signed=1)
-    results, errors = _race(org_a, lambda: services.release_advance_phase(actor=manager, release=release))
+    results, errors = race(org_a, [lambda: services.release_advance_phase(actor=manager, release=release)] * REQUESTS)
     assert len(results) == 1, errors
     assert all(isinstance(e, Conflict) and "P2" in e.message for e in errors), errors
     assert _statuses(org_a, release) == [PhaseStatus.DONE, PhaseStatus.ACTIVE, PhaseStatus.PENDING]

@@ -9,7 +9,6 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.test import override_settings
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from environments.models import Environment
 from releases import services
@@ -276,9 +275,8 @@ def test_the_statement_is_prepared_again_on_a_new_connection_and_can_be_sent_who
     assert DeploymentCheck.objects.count() == 3
 
 
-def test_a_viewer_may_not_ask(world, org_a, token_factory):
-    viewer = APIClient()
-    viewer.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.VIEWER, name='viewer')}")
+def test_a_viewer_may_not_ask(world, org_a, token_client):
+    viewer = token_client(org_a, role=Role.VIEWER, name="viewer")
     assert viewer.post(URL, {"service": "payments-api", "environment": "payments-prod", "version": "1"},
                        format="json").status_code == 403
 

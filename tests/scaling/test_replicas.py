@@ -59,13 +59,13 @@ def test_a_list_reads_from_the_replica_with_the_tenant_setting(replica, org_a, o
     _replicated(org_b, "Intruders")
     with CaptureQueriesContext(replica) as on_replica:
         assert _names(api_a.get(TEAMS)) == {"Checkout"}
-    assert any('"catalog_team"' in q["sql"] for q in on_replica.captured_queries)
+    assert any(f'"{Team._meta.db_table}"' in q["sql"] for q in on_replica.captured_queries)
     # Raw SQL on the replica, in A's context: row-level security there shows A's rows only.
     with tenant_context(org_a), replica.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT organization_id FROM catalog_team")
+        cursor.execute(f"SELECT DISTINCT organization_id FROM {Team._meta.db_table}")
         assert cursor.fetchall() == [(org_a.pk,)]
         with pytest.raises(DatabaseError, match="read-only"):
-            cursor.execute("DELETE FROM catalog_team")
+            cursor.execute(f"DELETE FROM {Team._meta.db_table}")
 
 
 def test_a_client_that_wrote_reads_from_the_primary_for_a_while(replica, org_a, api_owner_a, api_a, settings):

@@ -23,10 +23,8 @@ def url(org, path: str = "") -> str:
     return f"/api/v1/orgs/{org.slug}/members/{path}"
 
 
-def api_as(token_factory, org, role) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org, role=role, name=f'{role}-token')}")
-    return client
+def api_as(token_client, org, role) -> APIClient:
+    return token_client(org, role=role, name=f"{role}-token")
 
 
 def member_events(in_org, org) -> list[AuditEvent]:
@@ -123,15 +121,15 @@ def test_the_last_owner_stays(api_owner_a, org_a, org_b, owner_a, in_org, method
     assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
 
 
-def test_an_admin_cannot_make_an_owner(token_factory, org_a, org_b):
-    response = api_as(token_factory, org_a, Role.ADMIN).post(
+def test_an_admin_cannot_make_an_owner(token_client, org_a, org_b):
+    response = api_as(token_client, org_a, Role.ADMIN).post(
         url(org_a), {"email": "x@acme.test", "role": "owner"}, format="json")
     assert response.status_code == 403
 
 
 @pytest.mark.parametrize("role", [Role.ENGINEER, Role.VIEWER, Role.RELEASE_MANAGER])
-def test_other_roles_cannot_see_or_manage_members(token_factory, org_a, org_b, owner_a, in_org, role):
-    client = api_as(token_factory, org_a, role)
+def test_other_roles_cannot_see_or_manage_members(token_client, org_a, org_b, owner_a, in_org, role):
+    client = api_as(token_client, org_a, role)
     with in_org(org_a):
         owner_membership = Membership.objects.get(user=owner_a)
     assert client.get(url(org_a)).status_code == 403
@@ -249,9 +247,9 @@ def test_an_accepted_invitation_cannot_be_revoked(api_owner_a, org_a, org_b, inv
 
 
 @pytest.mark.parametrize("role", [Role.ENGINEER, Role.VIEWER, Role.RELEASE_MANAGER])
-def test_other_roles_cannot_see_or_revoke_invitations(token_factory, org_a, org_b, invite, role):
+def test_other_roles_cannot_see_or_revoke_invitations(token_client, org_a, org_b, invite, role):
     invitation, _link = invite("ana@acme.test")
-    client = api_as(token_factory, org_a, role)
+    client = api_as(token_client, org_a, role)
     assert client.get(invitations(org_a)).status_code == 403
     assert client.delete(invitations(org_a, f"{invitation.pk}/")).status_code == 403
 

@@ -16,15 +16,13 @@ def url(org) -> str:
     return f"/api/v1/orgs/{org.slug}/"
 
 
-def api_as(token_factory, org, role) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org, role=role, name=role)}")
-    return client
+def api_as(token_client, org, role) -> APIClient:
+    return token_client(org, role=role, name=role)
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.ENGINEER, Role.OWNER])
-def test_any_member_reads_the_organization(token_factory, org_a, org_b, role):
-    body = api_as(token_factory, org_a, role).get(url(org_a)).json()
+def test_any_member_reads_the_organization(token_client, org_a, org_b, role):
+    body = api_as(token_client, org_a, role).get(url(org_a)).json()
     assert {k: body[k] for k in ("slug", "name", "time_zone")} == {
         "slug": "acme", "name": "Acme Payments", "time_zone": "UTC"}
 
@@ -62,8 +60,8 @@ def test_malformed_json_gets_400(api_owner_a, org_a, org_b):
 
 
 @pytest.mark.parametrize("role", [Role.ENGINEER, Role.VIEWER, Role.RELEASE_MANAGER])
-def test_other_roles_cannot_change_it(token_factory, org_a, org_b, role):
-    response = api_as(token_factory, org_a, role).patch(url(org_a), {"name": "Mine now"}, format="json")
+def test_other_roles_cannot_change_it(token_client, org_a, org_b, role):
+    response = api_as(token_client, org_a, role).patch(url(org_a), {"name": "Mine now"}, format="json")
     assert response.status_code == 403
 
 

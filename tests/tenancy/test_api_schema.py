@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from drf_spectacular.drainage import GENERATOR_STATS
-from drf_spectacular.generators import SchemaGenerator
 
 from vsm.audit.api import views as audit_views
 from vsm.catalog.api import views as catalog_views
@@ -21,16 +19,6 @@ OURS = {
 }
 CREATES = ["members/", "tokens/", "services/", "value-streams/", "teams/"]
 MODULES = [audit_views, catalog_views, tenancy_views]
-
-
-@pytest.fixture(scope="module")
-def generated():
-    GENERATOR_STATS.reset()
-    with GENERATOR_STATS.silence():
-        schema = SchemaGenerator().get_schema(request=None, public=True)
-    messages = [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]
-    GENERATOR_STATS.reset()
-    return schema, messages
 
 
 def _names_of_ours() -> list[str]:

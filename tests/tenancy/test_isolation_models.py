@@ -8,6 +8,7 @@ from django.apps import apps
 from django.db import connection, transaction
 
 from tests.tenancy.canaries import CANARY_BUILDERS, build_canaries
+from vsm.catalog.models import Service, Team
 from vsm.tenancy.context import TenantContextMissing, TenantMismatch, cross_tenant, tenant_context
 from vsm.tenancy.rls import tenant_models
 from vsm.tenancy.scoping import TenantScopedModel
@@ -81,20 +82,18 @@ def test_raw_sql_in_a_context_sees_only_that_org(org_a, org_b):
     rows_b = build_canaries(org_b)
     build_canaries(org_a)
     with tenant_context(org_a), connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT organization_id FROM catalog_service")
+        cursor.execute(f"SELECT DISTINCT organization_id FROM {Service._meta.db_table}")
         assert cursor.fetchall() == [(org_a.pk,)]
         # Inserting a row of another organization is refused by the policy's WITH CHECK.
         with pytest.raises(Exception, match="row-level security"), transaction.atomic():
             cursor.execute(
-                "INSERT INTO catalog_team (organization_id, name, slug, description, created_at) "
+                f"INSERT INTO {Team._meta.db_table} (organization_id, name, slug, description, created_at) "
                 "VALUES (%s, 'x', 'x', '', now())", [org_b.pk])
     assert rows_b
 
 
 @pytest.mark.django_db
 def test_managers_fail_closed_outside_a_context(org_a):
-    from vsm.catalog.models import Service
-
     queryset = Service.objects.all()  # building is fine (import-time querysets) ...
     with pytest.raises(TenantContextMissing):
         list(queryset)  # ... running is not

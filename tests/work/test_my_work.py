@@ -35,12 +35,6 @@ SIGN = [{"title": "Test lead sign-off", "type": "manual", "signer_role": Role.AP
 
 
 @pytest.fixture
-def in_a(org_a, org_b):
-    with tenant_context(org_a):
-        yield
-
-
-@pytest.fixture
 def people(member_factory):
     def actor(role, email):
         return Actor(role=role, user=member_factory(role, email=email))
@@ -197,7 +191,7 @@ def test_live_pages_answer_204_until_something_changes(client, in_a, org_a, peop
     assert changed.status_code == 200 and 'id="live"' in changed.content.decode()
 
 
-def test_the_api_lists_the_same_items_a_page_at_a_time(in_a, org_a, people, token_factory):
+def test_the_api_lists_the_same_items_a_page_at_a_time(in_a, org_a, people, token_client):
     from rest_framework.test import APIClient
 
     booking, deployment, criterion, _ = waiting_world(org_a, people)
@@ -212,7 +206,6 @@ def test_the_api_lists_the_same_items_a_page_at_a_time(in_a, org_a, people, toke
     assert {item["kind"] for item in everything} == {"booking", "deployment", "signoff"}
     assert all(item["decidable"] for item in everything)
     # A token is nobody's work; another organization's slug is not found.
-    token = APIClient()
-    token.credentials(HTTP_AUTHORIZATION=f"Bearer {token_factory(org_a, role=Role.OWNER)}")
+    token = token_client(org_a, role=Role.OWNER)
     assert token.get("/api/v1/orgs/acme/my-work/").json()["count"] == 0
     assert client.get("/api/v1/orgs/globex/my-work/").status_code == 404

@@ -14,13 +14,13 @@ from rest_framework.views import APIView
 
 from vsm.api.schema import BAD_INPUT
 from vsm.moments import reading_zone, zone_for
-from vsm.tenancy.actor import Actor
+from vsm.tenancy.actor import Actor, RequestActorMixin
 from vsm.tenancy.context import request_context
 from vsm.tenancy.roles import Perm
 from vsm.tenancy.selectors import membership_get, organization_get
 
 
-class OrgAPIMixin:
+class OrgAPIMixin(RequestActorMixin):
     permission: Perm = Perm.VIEW
     write_permission: Perm | None = None
 
@@ -58,14 +58,6 @@ class OrgAPIMixin:
             return None
         return Actor(role=membership.role, user=request.user)
 
-    @property
-    def org(self):
-        return self.request.organization
-
-    @property
-    def actor(self) -> Actor:
-        return self.request.actor
-
     def get_serializer_context(self):
         # A plain APIView has no context of its own: the keys a generic view's would hold.
         parent = getattr(super(), "get_serializer_context", None)
@@ -90,15 +82,25 @@ class OrgAPIView(OrgAPIMixin, APIView):
 
 # The base of every viewset (add DRF's list/retrieve mixins as needed): rows by integer id unless
 # `lookup_value_converter` says otherwise, a write permission per action where
-# `action_permissions` names one, and `page()` for lists an action builds itself. (Comments, not a
-# docstring: the schema would show a docstring as every viewset's description.)
+# `action_permissions` names one, the rows read by `selector` (a staticmethod of the app's
+# selectors) where one is named, `list_page()` for a list of them and `page()` for lists an action
+# builds itself. (Comments, not a docstring: the schema would show a docstring as every viewset's
+# description.)
 class OrgViewSet(OrgAPIMixin, viewsets.GenericViewSet):
 
     lookup_value_converter = "int"
     action_permissions: dict[str, Perm] = {}
+    selector = None
 
     def get_write_permission(self) -> Perm | None:
         return self.action_permissions.get(self.action, self.write_permission)
+
+    def get_queryset(self):
+        return super().get_queryset() if self.selector is None else self.selector()
+
+    def list_page(self, serializer_class) -> Response:
+        """One page of the rows, filtered by the list's FilterSet."""
+        return self.page(self.filter_queryset(self.get_queryset()), serializer_class)
 
     def page(self, queryset, serializer_class) -> Response:
         rows = self.paginate_queryset(queryset)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import render
 
 from vsm.audit.filters import AuditEventPageFilter
@@ -11,6 +10,7 @@ from vsm.audit.selectors import (
     audit_events_folded,
     audit_filter_choices,
 )
+from vsm.errors import found
 from vsm.tenancy.pages import OrgView, filter_page, paginate
 from vsm.tenancy.roles import Perm
 
@@ -44,7 +44,5 @@ class AuditDetailView(OrgView):
     permission = Perm.VIEW_AUDIT
 
     def get(self, request, event_id: int):
-        event = audit_event_get(event_id=event_id)
-        if event is None:
-            raise Http404("No such audit event.")
+        event = found(audit_event_get(event_id=event_id), "audit event")
         return render(request, "audit/detail.html", {"event": event, "changes": audit_event_changes(event)})

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.db import models, transaction
 from django.db.models.functions import Lower
-from django.utils.text import slugify
 
 from vsm.accounts.models import User
 from vsm.audit.services import audit_record, snapshot
 from vsm.catalog.models import Service, Team, TeamMember, ValueStream
-from vsm.entities import delete_entity, save_entity
+from vsm.entities import delete_entity, name_and_slug, save_entity
 from vsm.errors import DomainError, InvalidInput, PermissionRefused
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.models import Membership
@@ -26,12 +25,7 @@ def _require(actor: Actor) -> None:
 
 def _create(model: type[models.Model], *, actor: Actor, name: str, slug: str | None, **fields) -> models.Model:
     _require(actor)
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput.field("name", "A name is required.")
-    slug = slug or slugify(name)[:60]
-    if not slug:
-        raise InvalidInput.field("slug", "A slug is required (letters, digits, hyphens).")
+    name, slug = name_and_slug(name, slug)
     return save_entity(model(name=name, slug=slug, **fields), actor=actor, action="created", before=None)
 
 

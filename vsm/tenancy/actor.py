@@ -38,3 +38,16 @@ class Actor:
     def for_system(cls, name: str) -> Actor:
         """Background work and operator commands: acts with full rights, audited by name."""
         return cls(role="owner", system=name)
+
+
+class RequestActorMixin:
+    """``org`` and ``actor`` of a view whose base (OrgPageMixin, OrgAPIMixin) has put them on the
+    request."""
+
+    @property
+    def org(self):
+        return self.request.organization
+
+    @property
+    def actor(self) -> Actor:
+        return self.request.actor

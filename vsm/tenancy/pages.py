@@ -17,7 +17,7 @@ from django.views import View
 
 from vsm.api.filters import filtered
 from vsm.errors import DomainError, InvalidInput, StatementTimedOut
-from vsm.tenancy.actor import Actor
+from vsm.tenancy.actor import Actor, RequestActorMixin
 from vsm.tenancy.context import request_context, statement_timed_out
 from vsm.tenancy.roles import Perm, Role, roles_with
 from vsm.tenancy.selectors import membership_get, organization_get
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class OrgPageMixin(LoginRequiredMixin):
+class OrgPageMixin(RequestActorMixin, LoginRequiredMixin):
     """Declare `permission` (what the page needs to be seen) and `write_permission` (what a POST
     needs); both default to what any member may do."""
 
@@ -72,14 +72,6 @@ class OrgPageMixin(LoginRequiredMixin):
         needed = [cls.permission] + ([cls.write_permission] if cls.write_permission and method not in SAFE_METHODS
                                      else [])
         return next((perm for perm in needed if not membership.has(perm)), None)
-
-    @property
-    def org(self):
-        return self.request.organization
-
-    @property
-    def actor(self) -> Actor:
-        return self.request.actor
 
     def org_redirect(self, name: str, **kwargs):
         return redirect(name, org_slug=self.org.slug, **kwargs)

@@ -22,13 +22,11 @@ class MetricGoalViewSet(OrgViewSet, mixins.RetrieveModelMixin):
     serializer_class = s.MetricGoalSerializer
     write_permission = services.GOAL_PERMISSION
     filtersets = {"list": MetricGoalFilter}
-
-    def get_queryset(self):
-        return selectors.goal_list()
+    selector = staticmethod(selectors.goal_list)
 
     @extend_schema(responses=s.MetricGoalSerializer(many=True))
     def list(self, request):
-        return self.page(self.filter_queryset(selectors.goal_list()), s.MetricGoalSerializer)
+        return self.list_page(s.MetricGoalSerializer)
 
     @extend_schema(request=s.MetricGoalInputSerializer, responses={201: s.MetricGoalSerializer, 400: BAD_INPUT},
                    examples=[OpenApiExample("Change failure rate at most 10 % in a value stream", request_only=True,

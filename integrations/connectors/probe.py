@@ -7,10 +7,10 @@ from typing import Any
 from urllib.parse import quote
 
 from integrations.connectors import WEBHOOKS, PayloadError
+from integrations.connectors.credentials import credentials_of
 from integrations.connectors.http import ConnectorHTTPError, HttpClient, redact
+from integrations.connectors.plans import base_url_of, pulls
 from integrations.models import Connection
-from integrations.sync.credentials import credentials_of
-from integrations.sync.plans import base_url_of, pulls
 
 
 def _paths(connection: Connection) -> list[tuple[str, dict[str, Any]]]:

@@ -2,6 +2,7 @@
 same stack (``GET whoami/``), measured in the same run.
 
     .venv/bin/python bench/integrations_post_deployments.py [--requests 1000] [--deployments 5000]
+        [--synchronous-commit off]
 
 Creates a throwaway database with an organization holding ``--deployments`` earlier deployments,
 then drives, through Django's test client with a CI token (middleware, token authentication,
@@ -11,6 +12,9 @@ throttling, tenant context, rendering), in alternating batches:
   the upsert, the commit and its link, the derivation marker, the audit event;
 - POST deployments/ again with an existing external_id (the "finished" update of a started one).
 The derivation task each post queues goes to a broker, as in production (see measure()).
+``--synchronous-commit off`` sets PostgreSQL's ``synchronous_commit`` on the bench database, as
+an operator may for the application's role: commits stop waiting for the WAL flush (a database
+crash may lose the last moments of acknowledged writes; nothing is corrupted).
 Prints a table with the ratios against whoami and drops the database.
 """
 
@@ -96,10 +100,11 @@ def measure(*, requests: int, deployments: int) -> list[tuple[str, list[float], 
                                                                      strict=True)]
 
 
-def report(results: list[tuple[str, list[float], float]], *, requests: int, deployments: int) -> None:
+def report(results: list[tuple[str, list[float], float]], *, requests: int, deployments: int,
+           synchronous_commit: str) -> None:
     base_p50, base_rps = statistics.median(results[0][1]), results[0][2]
     print(f"\nPOST deployments/ against whoami/, {requests} sequential requests each, "
-          f"{deployments} deployments stored before")
+          f"{deployments} deployments stored before, synchronous_commit {synchronous_commit}")
     print(f"{'endpoint':<32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s / whoami':>16}{'p50 / whoami':>14}")
     for label, samples, rps in results:
         p50, p95 = statistics.median(samples), percentile(samples, 0.95)
@@ -110,15 +115,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--deployments", type=int, default=5000)
+    parser.add_argument("--synchronous-commit", choices=("on", "off"), default="on")
     args = parser.parse_args(argv)
     connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
     original = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{BENCH_DATABASE}" SET synchronous_commit = {args.synchronous_commit}')
+    connection.close()  # the setting holds for sessions started after it
     try:
         results = measure(requests=args.requests, deployments=args.deployments)
     finally:
         connection.creation.destroy_test_db(original, verbosity=0)
-    report(results, requests=args.requests, deployments=args.deployments)
+    report(results, requests=args.requests, deployments=args.deployments, synchronous_commit=args.synchronous_commit)
     return 0
 
 

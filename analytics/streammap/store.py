@@ -54,18 +54,21 @@ WITH keys AS MATERIALIZED (
            OR GREATEST(pr.opened_at, pr.first_review_at, pr.merged_at, pr.closed_at, c.committed_at,
                        ev.first_test_deploy, ev.production_deploy) >= %(since)s)
 ),
-named AS MATERIALIZED (
-    -- Every pull request that counts (open or merged) naming one of the keys, whatever its service.
-    SELECT DISTINCT pr.id, named.key FROM {PULL_REQUESTS} pr CROSS JOIN LATERAL unnest(pr.work_item_keys) AS named(key)
+pr AS MATERIALIZED (
+    -- Every pull request that counts (open or merged) naming one of the keys, whatever its service,
+    -- once per key: the organization's keys unnested and hashed (an overlap test of each key array
+    -- against the keys compared every pair, seconds for a thousand keys).
+    SELECT DISTINCT named.key, pr.id, pr.service_id, pr.opened_at, pr.first_review_at, pr.merged_at,
+           pr.merge_commit_sha
+    FROM {PULL_REQUESTS} pr CROSS JOIN LATERAL unnest(pr.work_item_keys) AS named(key)
     WHERE pr.organization_id = %(org)s AND (pr.merged_at IS NOT NULL OR pr.closed_at IS NULL)
-      AND pr.work_item_keys && ARRAY(SELECT key FROM keys)::varchar[] AND named.key IN (SELECT key FROM keys)
+      AND named.key IN (SELECT key FROM keys)
 ),
 prs AS MATERIALIZED (
-    SELECT named.key, pr.opened_at, pr.first_review_at, pr.merged_at,
+    SELECT pr.key, pr.opened_at, pr.first_review_at, pr.merged_at,
            test.started_at AS test_started, test.finished_at AS test_at,
            prod.started_at AS prod_started, prod.finished_at AS prod_at
-    FROM named
-    JOIN {PULL_REQUESTS} pr ON pr.id = named.id
+    FROM pr
     LEFT JOIN {COMMITS} c ON c.organization_id = %(org)s AND c.service_id = pr.service_id
          AND c.sha = pr.merge_commit_sha AND pr.merge_commit_sha <> ''
     LEFT JOIN LATERAL (

@@ -133,6 +133,13 @@ def window_params(*queries: MetricQuery) -> dict:
 GROUP_COLUMNS = {"service": "id", "team": "team_id", "value_stream": "value_stream_id"}
 
 
+# The hours of one set's facts (`column` of DoraDay) aggregated per group and period of set n.
+_PERCENTILES = """
+    SELECT f.grp, {n} AS s, days.period, {aggregates}
+      FROM facts f JOIN days ON days.s = {n} AND days.day = f.day CROSS JOIN LATERAL unnest(f.{column}) h
+     GROUP BY f.grp, days.period"""
+
+
 def _period(interval: str | None, n: int) -> str:
     """The period of set n a day `g` falls in: its `interval` (day, week, month), or with None
     the whole set as one period (dated by its first day)."""
@@ -141,7 +148,7 @@ def _period(interval: str | None, n: int) -> str:
 
 def report_sql(*, facts: str, periods: tuple[str | None, ...], by: str | None = None) -> str:
     """Aggregate daily facts (a SQL query with columns of DoraDay) over the days of one or more
-    sets, reading the facts and unnesting their hours once for all of them: set n covers the
+    sets, reading the facts once for all of them: set n covers the
     days from_n to to_n (window_params) grouped by periods[n] (see _period), so a dashboard's
     window, its series and the previous window are one statement. Grouped, with `by` (a key of
     GROUP_COLUMNS), by the group of each fact's service too: every group in one pass, each with
@@ -158,6 +165,16 @@ def report_sql(*, facts: str, periods: tuple[str | None, ...], by: str | None = 
         f"SELECT {n} AS s, g::date AS day, ({_period(interval, n)})::date AS period"
         f" FROM generate_series(%(from_{n})s::date, %(to_{n})s::date, interval '1 day') g"
         for n, interval in enumerate(periods))
+    # The percentiles one set at a time: each set's hours sorted on their own (in memory), where one
+    # aggregate over every set sorted them all together, on disk beyond a million hours.
+    lead = " UNION ALL ".join(_PERCENTILES.format(
+        n=n, column="lead_time_hours",
+        aggregates="percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY h) AS lead, count(*) AS changes")
+        for n in range(len(periods)))
+    recovery = " UNION ALL ".join(_PERCENTILES.format(
+        n=n, column="recovery_hours",
+        aggregates="percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median, count(*) AS recovered")
+        for n in range(len(periods)))
     return f"""
 WITH facts AS MATERIALIZED ({grouped}),
 groups AS (SELECT DISTINCT grp FROM facts UNION SELECT 0 WHERE %(whole)s),
@@ -189,23 +206,10 @@ weekly AS (SELECT grp, s, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n)
             GROUP BY grp, s, period),
 monthly AS (SELECT grp, s, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM months
              GROUP BY grp, s, period),
--- Each fact's hours unnested once, whichever sets its day belongs to.
-lead_hours AS MATERIALIZED (SELECT f.grp, f.day, h FROM facts f CROSS JOIN LATERAL unnest(f.lead_time_hours) h),
-recovery_hours AS MATERIALIZED (SELECT f.grp, f.day, h FROM facts f CROSS JOIN LATERAL unnest(f.recovery_hours) h),
-lead AS (
-    SELECT v.grp, days.s, days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY h) AS p90, count(*) AS changes
-      FROM lead_hours v JOIN days ON days.day = v.day
-     GROUP BY v.grp, days.s, days.period
-),
-recovery AS (
-    SELECT v.grp, days.s, days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median,
-           count(*) AS recovered
-      FROM recovery_hours v JOIN days ON days.day = v.day
-     GROUP BY v.grp, days.s, days.period
-)
+lead AS ({lead}),
+recovery AS ({recovery})
 SELECT t.grp, t.s, t.period, t.days, t.deployments, t.deployment_days, w.median AS weekly_median,
-       m.median AS monthly_median, l.median AS lead_median, l.p90 AS lead_p90, coalesce(l.changes, 0) AS changes,
+       m.median AS monthly_median, l.lead[1] AS lead_median, l.lead[2] AS lead_p90, coalesce(l.changes, 0) AS changes,
        t.failed, t.rework, t.open_failures, r.median AS recovery_median, coalesce(r.recovered, 0) AS recovered
   FROM totals t
   LEFT JOIN weekly w USING (grp, s, period) LEFT JOIN monthly m USING (grp, s, period)

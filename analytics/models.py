@@ -11,7 +11,7 @@ sent markers (docs/analytics.md, "Goals").
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField
 from django.db import models
 from django.utils import timezone
 
@@ -93,6 +93,34 @@ class WorkItemFlow(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"flow of work item {self.work_item_id}"
+
+
+class WorkKeyDelivery(TenantScopedModel):
+    """The delivery events of the work items with one key, as the value stream map reads them
+    (analytics.streammap.sql says how each is found): from the pull requests naming the key,
+    their merge commits' first test and production deployments. Stored by the derivation
+    (analytics.streammap.store, on ``delivery_derived``) so the map reads the window's keys by
+    index instead of matching every item against the pull requests and deployments per request.
+    Keyed by the work item key, not the item: the events depend on the key alone, so an item
+    that arrives after its pull requests finds its row."""
+
+    key = models.CharField(max_length=60)
+    pr_opened = models.DateTimeField(null=True, blank=True)
+    pr_first_review = models.DateTimeField(null=True, blank=True)
+    pr_merged = models.DateTimeField(null=True, blank=True)
+    first_test_deploy = models.DateTimeField(null=True, blank=True)
+    production_deploy = models.DateTimeField(null=True, blank=True)
+    production_started = models.DateTimeField(
+        null=True, blank=True, help_text="the latest start of the pull requests' production deployments")
+    waiting = ArrayField(DateTimeRangeField(), default=list, blank=True,
+                         help_text="the pull requests' review waits and test queues, merged")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="workkeydelivery_unique")]
+        indexes = [models.Index(fields=["organization", "production_deploy"], name="workkeydelivery_production")]
+
+    def __str__(self) -> str:
+        return f"delivery of {self.key}"
 
 
 class GoalScope(models.TextChoices):

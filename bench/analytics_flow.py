@@ -12,7 +12,11 @@ merge commits (the commits' first production deployment set as the DORA derivati
 
 Measures `GET metrics/flow/` and `GET metrics/value-stream-map/` through the whole stack with a
 token (median of `--runs`) for 90 days, 1 year and 2 years, against a floor measured in the same
-run: one statement counting the window's done items and their transitions. The statement timeout
+run: one statement counting the window's done items and their transitions. The map is also
+requested with the statement of commit 499815d (read from git), which found every item's pull
+request and deployment events per request, before they were stored by the derivation
+(analytics.streammap.store): the same-run baseline of the stored events, whose answer must be the
+same. Storing them costs what `work_key_deliveries_refresh` takes per service (timed in the fill). The statement timeout
 is set to `--limit` seconds for the run (default 120): a request cancelled by it is reported as
 "> limit" (what the code before the stored flow instants did from 90 days on).
 """
@@ -22,10 +26,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
 import sys
 import time
+import types
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vsm.settings.test")
@@ -39,6 +46,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from analytics.streammap.store import work_key_deliveries_refresh
 from environments.models import Environment
 from integrations.models import Commit, Deployment, DeploymentCommit, PullRequest, WorkItem, WorkItemTransition
 from vsm.tenancy.actor import Actor
@@ -47,6 +55,7 @@ from vsm.tenancy.models import Organization
 from vsm.tenancy.roles import Role
 from vsm.tenancy.services import api_token_create
 
+PER_REQUEST_COMMIT = "499815d"
 LIMIT_SECONDS = int(os.environ["DATABASE_STATEMENT_TIMEOUT_MS"]) // 1000
 DAYS = 730
 HOUR = timedelta(hours=1)
@@ -143,8 +152,22 @@ def fill(*, items: int, services: int, seed: int = 11) -> dict[str, float]:
                                  FROM unnest(%s::bigint[], %s::bigint[]) AS f(commit, deployment)
                                 WHERE c.id = f.commit AND c.organization_id = %s""",
                            [list(first_production), list(first_production.values()), org.pk])
+        clock = time.perf_counter()
+        for service in created:  # what each service's derivation adds for the map
+            work_key_deliveries_refresh(service_id=service.pk, since=None)
+        timings[f"store the map's delivery events, {services} services"] = time.perf_counter() - clock
+        with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return timings
+
+
+def per_request_measured_sql():
+    """analytics.streammap.sql of PER_REQUEST_COMMIT: every event found per request."""
+    source = subprocess.run(["git", "show", f"{PER_REQUEST_COMMIT}:analytics/streammap/sql.py"], check=True,
+                            capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent).stdout
+    module = types.ModuleType("streammap_sql_per_request")
+    exec(compile(source, f"{PER_REQUEST_COMMIT}:analytics/streammap/sql.py", "exec"), module.__dict__)
+    return module.measured_sql
 
 
 def measure(*, runs: int) -> list[dict]:
@@ -154,6 +177,7 @@ def measure(*, runs: int) -> list[dict]:
         _token, secret = api_token_create(name=f"bench-{time.time()}", role=Role.VIEWER, expires_at=None,
                                           actor=Actor.for_system("bench"))
     today = timezone.now().astimezone(org.tzinfo).date()
+    per_request = per_request_measured_sql()
     results = []
     for label, days in (("90 days", 90), ("1 year", 365), ("2 years", 730)):
         params = {"from": (today - timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}
@@ -176,6 +200,11 @@ def measure(*, runs: int) -> list[dict]:
             row[name], row[f"{name}_body"] = _timed(request, 1)
             if row[f"{name}_body"] is not None:
                 row[name], row[f"{name}_body"] = _timed(request, runs)
+            if name == "map":
+                with mock.patch("analytics.streammap.selectors.measured_sql", per_request):
+                    row["before"], row["before_body"] = _timed(request, 1)
+                    if row["before_body"] is not None:
+                        row["before"], row["before_body"] = _timed(request, runs)
         results.append(row)
     return results
 
@@ -209,12 +238,15 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(runs=args.runs)
         print(f"\nGET metrics/flow/ and metrics/value-stream-map/ on {BENCH_DATABASE}; medians of {args.runs} runs\n")
         print(f"{'window':<10} {'done items':>10} {'transitions':>11} {'floor ms':>9} {'flow ms':>9} {'x floor':>8}"
-              f" {'map ms':>9} {'x floor':>8} {'velocity':>8} {'map items':>9}")
+              f" {'map ms':>9} {'x floor':>8} {'before ms':>9} {'x floor':>8} {'map/before':>10} {'same':>5}"
+              f" {'velocity':>8} {'map items':>9}")
         for r in results:
             velocity = r["flow_body"]["velocity"]["items"] if r["flow_body"] else "-"
             mapped = r["map_body"]["coverage"]["items"] if r["map_body"] else "-"
+            ratio = f"{r['map'] / r['before']:.2f}" if r["map_body"] and r["before_body"] else "-"
             print(f"{r['case']:<10} {r['done']:>10,} {r['transitions']:>11,} {_ms(r['floor']):>9} {_cell(r, 'flow')} "
-                  f"{_cell(r, 'map')} {velocity:>8} {mapped:>9}")
+                  f"{_cell(r, 'map')} {_cell(r, 'before')} {ratio:>10} {str(r['map_body'] == r['before_body']):>5}"
+                  f" {velocity:>8} {mapped:>9}")
     finally:
         if args.drop:
             connection.close()

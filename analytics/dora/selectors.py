@@ -113,32 +113,41 @@ def _facts(query: MetricQuery, *, use_rollups: bool) -> str:
     return daily_facts_sql(WINDOW_SCOPE)
 
 
-def _aggregate(facts: str, params: dict, *, period: str, prelude: str = "", by: str | None = None) -> list[dict]:
+def _aggregate(facts: str, params: dict, *, periods: tuple[str | None, ...], prelude: str = "",
+               by: str | None = None) -> list[list[dict]]:
+    """report_sql's rows, one list per set."""
     with connection.cursor() as cursor:
-        cursor.execute(prelude + report_sql(facts=facts, period=period, by=by), params)
+        cursor.execute(prelude + report_sql(facts=facts, periods=periods, by=by), params)
         names = [column.name for column in cursor.description]
-        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        sets: list[list[dict]] = [[] for _ in periods]
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            sets[row["s"]].append(row)
+        return sets
 
 
-def _facts_and_params(query: MetricQuery, use_rollups: bool | None) -> tuple[str, dict, bool]:
-    """The daily facts to aggregate: the rollups when complete for the time zone (`use_rollups`
-    forces a path: tests compare both), else computed, with a rebuild of the rollups enqueued.
-    The flag says whether the answer may come from the cache: the path was chosen here and it is
-    the rollups', whose changes the cache follows (analytics.dora.report_cache)."""
+def _facts_and_params(queries: list[MetricQuery], use_rollups: bool | None) -> tuple[str, dict, bool]:
+    """The daily facts to aggregate for `queries` (one scope; report_sql's sets, in order): the
+    rollups when complete for the time zone (`use_rollups` forces a path: tests compare both),
+    else computed, with a rebuild of the rollups enqueued. The flag says whether the answer may
+    come from the cache: the path was chosen here and it is the rollups', whose changes the cache
+    follows (analytics.dora.report_cache)."""
     chosen = use_rollups is None
     if chosen:
-        use_rollups = rollups_ready(time_zone=query.tz.key)
+        use_rollups = rollups_ready(time_zone=queries[0].tz.key)
         if not use_rollups:
             from analytics.dora import tasks  # here, not at the top: the tasks module imports the services
             enqueue(tasks.dora_rollups_rebuild_task, org_id=require_org_id())
-    return _facts(query, use_rollups=use_rollups), window_params(query), chosen and use_rollups
+    return _facts(queries[0], use_rollups=use_rollups), window_params(*queries), chosen and use_rollups
 
 
-def _reuse(kind: str, query: MetricQuery, params: dict, cacheable: bool, compute):
-    """`compute()`, or its stored answer when `cacheable` and the rollups did not change since."""
+def _reuse(kind: str, queries: list[MetricQuery], params: dict, cacheable: bool, compute):
+    """`compute()`, or its stored answer when `cacheable` and the rollups did not change since.
+    `kind` names the report; the windows after the first are part of it."""
     if not cacheable:
         return compute()
-    return cached_report(org_id=params["org"], kind=kind, query=query,
+    others = "".join(f":{q.window_from}/{q.window_to}/{q.interval}" for q in queries[1:])
+    return cached_report(org_id=params["org"], kind=kind + others, query=queries[0],
                          services=None if params["all_services"] else params["services"], compute=compute)
 
 
@@ -147,7 +156,6 @@ def _reuse(kind: str, query: MetricQuery, params: dict, cacheable: bool, compute
 # and unnest look large to the planner: tens of milliseconds per call). Sent with the first
 # statement: one round trip fewer on every dashboard.
 _PRELUDE = f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'; SET LOCAL jit = off; "
-_WHOLE_WINDOW = "%(window_from)s::date"
 
 
 def _window(query: MetricQuery) -> dict:
@@ -155,21 +163,36 @@ def _window(query: MetricQuery) -> dict:
             "time_zone": query.tz.key}
 
 
+def _report_sets(queries: list[MetricQuery]) -> list[tuple[MetricQuery, str | None]]:
+    """report_sql's sets for dora_report of each query: its whole window, then its series."""
+    return [pair for q in queries for pair in ((q, None), *(((q, q.interval),) if q.interval else ()))]
+
+
+def dora_reports(*, queries: list[MetricQuery], use_rollups: bool | None = None) -> list[dict]:
+    """dora_report of each query (one scope, any windows), in one statement: a dashboard's
+    window with its series and the previous window read the facts once."""
+    sets = _report_sets(queries)
+    facts, params, cacheable = _facts_and_params([q for q, _ in sets], use_rollups)
+    # "reports": the stored answer is a list (a single report was stored as itself under "report").
+    return _reuse("reports", queries, params, cacheable, lambda: _reports(queries, sets, facts, params))
+
+
 def dora_report(*, query: MetricQuery, use_rollups: bool | None = None) -> dict:
     """The API response of GET metrics/dora/ (docs/analytics.md)."""
-    facts, params, cacheable = _facts_and_params(query, use_rollups)
-    return _reuse("report", query, params, cacheable, lambda: _report(query, facts, params))
+    return dora_reports(queries=[query], use_rollups=use_rollups)[0]
 
 
-def _report(query: MetricQuery, facts: str, params: dict) -> dict:
+def _reports(queries: list[MetricQuery], sets: list[tuple[MetricQuery, str | None]], facts: str,
+             params: dict) -> list[dict]:
     with transaction.atomic(savepoint=False):
-        overall = _aggregate(facts, params, period=_WHOLE_WINDOW, prelude=_PRELUDE)[0]
-        series = []
-        if query.interval:
-            rows = _aggregate(facts, params, period=f"date_trunc('{query.interval}', g)")
-            series = [{"period_start": row["period"].isoformat(), "days": row["days"], **_blocks(row)}
-                      for row in rows]
-    return {"window": _window(query), **_blocks(overall), "series": series}
+        rows = iter(_aggregate(facts, params, periods=tuple(interval for _, interval in sets), prelude=_PRELUDE))
+    reports = []
+    for query in queries:
+        overall = next(rows)[0]
+        series = [{"period_start": row["period"].isoformat(), "days": row["days"], **_blocks(row)}
+                  for row in next(rows)] if query.interval else []
+        reports.append({"window": _window(query), **_blocks(overall), "series": series})
+    return reports
 
 
 def _empty_row(days: int) -> dict:
@@ -179,13 +202,27 @@ def _empty_row(days: int) -> dict:
             "recovery_median": None, "recovered": 0}
 
 
-def _group_rows(facts: str, params: dict, by: str) -> dict:
+def _group_rows(facts: str, params: dict, by: str, count: int) -> list[dict]:
     with transaction.atomic(savepoint=False):
-        return {row["grp"]: row for row in _aggregate(facts, {**params, "whole": False}, period=_WHOLE_WINDOW,
-                                                      prelude=_PRELUDE, by=by)}
+        return [{row["grp"]: row for row in rows} for rows in _aggregate(
+            facts, {**params, "whole": False}, periods=(None,) * count, prelude=_PRELUDE, by=by)]
 
 
 BREAKDOWN_MODELS = {"service": Service, "team": Team, "value_stream": ValueStream}
+
+
+def dora_breakdowns(*, queries: list[MetricQuery], by: str, use_rollups: bool | None = None) -> list[list[dict]]:
+    """dora_breakdown of each query (one scope, any windows: the page's window and the previous
+    one), in one statement."""
+    facts, params, cacheable = _facts_and_params(queries, use_rollups)
+    sets = _reuse(f"breakdowns:{by}", queries, params, cacheable,
+                  lambda: _group_rows(facts, params, by, len(queries)))
+    services = queries[0].service_ids()
+    in_scope = Service.objects.all() if services is None else Service.objects.filter(pk__in=services)
+    groups = list(BREAKDOWN_MODELS[by].objects.filter(pk__in=in_scope.values(GROUP_COLUMNS[by]))
+                  .order_by("name", "pk").only("pk", "slug", "name"))
+    return [[{"key": group.slug, "name": group.name, **_blocks(rows.get(group.pk, _empty_row(query.days)))}
+             for group in groups] for query, rows in zip(queries, sets, strict=True)]
 
 
 def dora_breakdown(*, query: MetricQuery, by: str, use_rollups: bool | None = None) -> list[dict]:
@@ -193,14 +230,7 @@ def dora_breakdown(*, query: MetricQuery, by: str, use_rollups: bool | None = No
     exactly what dora_report gives for the scope narrowed to that group, computed for all
     groups in one statement. Every group with a service in the scope is listed, with or without
     deployments, by name."""
-    facts, params, cacheable = _facts_and_params(query, use_rollups)
-    rows = _reuse(f"breakdown:{by}", query, params, cacheable, lambda: _group_rows(facts, params, by))
-    services = query.service_ids()
-    in_scope = Service.objects.all() if services is None else Service.objects.filter(pk__in=services)
-    groups = BREAKDOWN_MODELS[by].objects.filter(pk__in=in_scope.values(GROUP_COLUMNS[by])).order_by("name", "pk")
-    empty = _empty_row(query.days)
-    return [{"key": group.slug, "name": group.name, **_blocks(rows.get(group.pk, empty))}
-            for group in groups.only("pk", "slug", "name")]
+    return dora_breakdowns(queries=[query], by=by, use_rollups=use_rollups)[0]
 
 
 def service_get(*, key: str) -> Service | None:

@@ -116,78 +116,103 @@ WINDOW_SCOPE = ("d.finished_at >= %(start)s AND d.finished_at < %(end)s"
                 " AND (%(all_services)s OR d.service_id = ANY(%(services)s))")
 
 
-def window_params(query: MetricQuery) -> dict:
-    services = query.service_ids()
-    return {**base_params(org_id=require_org_id(), tz=query.tz.key), "start": query.start, "end": query.end,
-            "window_from": query.window_from, "window_to": query.window_to,
-            "all_services": services is None, "services": services or [], "whole": True}
+def window_params(*queries: MetricQuery) -> dict:
+    """The parameters of report_sql's sets, one per query (same scope: the first's): set n's days
+    from_n to_n, and the facts to read, start to end (window_from to window_to), covering them all."""
+    first = queries[0]
+    services = first.service_ids()
+    return {**base_params(org_id=require_org_id(), tz=first.tz.key),
+            "start": min(q.start for q in queries), "end": max(q.end for q in queries),
+            "window_from": min(q.window_from for q in queries), "window_to": max(q.window_to for q in queries),
+            "all_services": services is None, "services": services or [], "whole": True,
+            **{f"from_{n}": q.window_from for n, q in enumerate(queries)},
+            **{f"to_{n}": q.window_to for n, q in enumerate(queries)}}
 
 
 # What a breakdown groups by: the column of the service that names the group.
 GROUP_COLUMNS = {"service": "id", "team": "team_id", "value_stream": "value_stream_id"}
 
 
-def report_sql(*, facts: str, period: str, by: str | None = None) -> str:
-    """Aggregate daily facts (a SQL query with columns of DoraDay) over the window's days,
-    grouped by `period` (an expression of the day `g`) and, with `by` (a key of GROUP_COLUMNS),
-    by the group of each fact's service: every group in one pass, each with exactly the numbers
-    the report filtered to that group gives. Days without facts count as days without
-    deployments; weeks and months are cut to the days of the window and period. Rows carry
-    `grp` (the group's id; 0 without `by`). Services outside every group (no team, say) are
-    left out."""
+# The hours of one set's facts (`column` of DoraDay) aggregated per group and period of set n.
+_PERCENTILES = """
+    SELECT f.grp, {n} AS s, days.period, {aggregates}
+      FROM facts f JOIN days ON days.s = {n} AND days.day = f.day CROSS JOIN LATERAL unnest(f.{column}) h
+     GROUP BY f.grp, days.period"""
+
+
+def _period(interval: str | None, n: int) -> str:
+    """The period of set n a day `g` falls in: its `interval` (day, week, month), or with None
+    the whole set as one period (dated by its first day)."""
+    return f"%(from_{n})s::date" if interval is None else f"date_trunc('{interval}', g)"
+
+
+def report_sql(*, facts: str, periods: tuple[str | None, ...], by: str | None = None) -> str:
+    """Aggregate daily facts (a SQL query with columns of DoraDay) over the days of one or more
+    sets, reading the facts once for all of them: set n covers the
+    days from_n to to_n (window_params) grouped by periods[n] (see _period), so a dashboard's
+    window, its series and the previous window are one statement. Grouped, with `by` (a key of
+    GROUP_COLUMNS), by the group of each fact's service too: every group in one pass, each with
+    exactly the numbers the report filtered to that group gives. Days without facts count as
+    days without deployments; weeks and months are cut to the days of the set and period. Rows
+    carry `s` (the set) and `grp` (the group's id; 0 without `by`). Services outside every group
+    (no team, say) are left out."""
     if by is None:
         grouped = f"SELECT f.*, 0 AS grp FROM ({facts}) f"
     else:
         grouped = (f"SELECT f.*, s.{GROUP_COLUMNS[by]} AS grp FROM ({facts}) f"
                    f" JOIN {SERVICES} s ON s.id = f.service_id AND s.{GROUP_COLUMNS[by]} IS NOT NULL")
+    days = "\n    UNION ALL\n    ".join(
+        f"SELECT {n} AS s, g::date AS day, ({_period(interval, n)})::date AS period"
+        f" FROM generate_series(%(from_{n})s::date, %(to_{n})s::date, interval '1 day') g"
+        for n, interval in enumerate(periods))
+    # The percentiles one set at a time: each set's hours sorted on their own (in memory), where one
+    # aggregate over every set sorted them all together, on disk beyond a million hours.
+    lead = " UNION ALL ".join(_PERCENTILES.format(
+        n=n, column="lead_time_hours",
+        aggregates="percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY h) AS lead, count(*) AS changes")
+        for n in range(len(periods)))
+    recovery = " UNION ALL ".join(_PERCENTILES.format(
+        n=n, column="recovery_hours",
+        aggregates="percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median, count(*) AS recovered")
+        for n in range(len(periods)))
     return f"""
 WITH facts AS MATERIALIZED ({grouped}),
 groups AS (SELECT DISTINCT grp FROM facts UNION SELECT 0 WHERE %(whole)s),
 days AS (
-    SELECT g::date AS day, ({period})::date AS period
-      FROM generate_series(%(window_from)s::date, %(window_to)s::date, interval '1 day') g
+    {days}
 ),
 daily AS (
-    SELECT groups.grp, days.day, days.period, coalesce(sum(f.deployments), 0) AS deployments,
+    SELECT groups.grp, days.s, days.day, days.period, coalesce(sum(f.deployments), 0) AS deployments,
            coalesce(sum(f.failed), 0) AS failed, coalesce(sum(f.rework), 0) AS rework,
            coalesce(sum(f.open_failures), 0) AS open_failures
       FROM groups CROSS JOIN days LEFT JOIN facts f ON f.grp = groups.grp AND f.day = days.day
-     GROUP BY groups.grp, days.day, days.period
+     GROUP BY groups.grp, days.s, days.day, days.period
 ),
 weeks AS (
-    SELECT grp, period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
-     GROUP BY grp, period, date_trunc('week', day)
+    SELECT grp, s, period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
+     GROUP BY grp, s, period, date_trunc('week', day)
 ),
 months AS (
-    SELECT grp, period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
-     GROUP BY grp, period, date_trunc('month', day)
+    SELECT grp, s, period, count(*) FILTER (WHERE deployments > 0) AS n FROM daily
+     GROUP BY grp, s, period, date_trunc('month', day)
 ),
 totals AS (
-    SELECT grp, period, count(*) AS days, sum(deployments) AS deployments,
+    SELECT grp, s, period, count(*) AS days, sum(deployments) AS deployments,
            count(*) FILTER (WHERE deployments > 0) AS deployment_days,
            sum(failed) AS failed, sum(rework) AS rework, sum(open_failures) AS open_failures
-      FROM daily GROUP BY grp, period
+      FROM daily GROUP BY grp, s, period
 ),
-weekly AS (SELECT grp, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM weeks
-            GROUP BY grp, period),
-monthly AS (SELECT grp, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM months
-             GROUP BY grp, period),
-lead AS (
-    SELECT f.grp, days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY h) AS p90, count(*) AS changes
-      FROM facts f JOIN days ON days.day = f.day CROSS JOIN LATERAL unnest(f.lead_time_hours) h
-     GROUP BY f.grp, days.period
-),
-recovery AS (
-    SELECT f.grp, days.period, percentile_cont(0.5) WITHIN GROUP (ORDER BY h) AS median, count(*) AS recovered
-      FROM facts f JOIN days ON days.day = f.day CROSS JOIN LATERAL unnest(f.recovery_hours) h
-     GROUP BY f.grp, days.period
-)
-SELECT t.grp, t.period, t.days, t.deployments, t.deployment_days, w.median AS weekly_median,
-       m.median AS monthly_median, l.median AS lead_median, l.p90 AS lead_p90, coalesce(l.changes, 0) AS changes,
+weekly AS (SELECT grp, s, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM weeks
+            GROUP BY grp, s, period),
+monthly AS (SELECT grp, s, period, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median FROM months
+             GROUP BY grp, s, period),
+lead AS ({lead}),
+recovery AS ({recovery})
+SELECT t.grp, t.s, t.period, t.days, t.deployments, t.deployment_days, w.median AS weekly_median,
+       m.median AS monthly_median, l.lead[1] AS lead_median, l.lead[2] AS lead_p90, coalesce(l.changes, 0) AS changes,
        t.failed, t.rework, t.open_failures, r.median AS recovery_median, coalesce(r.recovered, 0) AS recovered
   FROM totals t
-  LEFT JOIN weekly w USING (grp, period) LEFT JOIN monthly m USING (grp, period)
-  LEFT JOIN lead l USING (grp, period) LEFT JOIN recovery r USING (grp, period)
- ORDER BY t.grp, t.period
+  LEFT JOIN weekly w USING (grp, s, period) LEFT JOIN monthly m USING (grp, s, period)
+  LEFT JOIN lead l USING (grp, s, period) LEFT JOIN recovery r USING (grp, s, period)
+ ORDER BY t.s, t.grp, t.period
 """

@@ -14,8 +14,8 @@ from analytics.dora.incidents import open_incident_list
 from analytics.dora.records import DoraRecordPages, counted_parse
 from analytics.dora.selectors import (
     TIMELINE_LIMIT,
-    dora_breakdown,
-    dora_report,
+    dora_breakdowns,
+    dora_reports,
     service_deployment_timeline,
     service_get,
     service_incident_list,
@@ -40,9 +40,9 @@ def dora_context(request, filters: Filters) -> dict:
     if filters.query is None:
         return {}
     records_url = reverse("analytics:dora_records", kwargs={"org_slug": request.organization.slug})
-    report = dora_report(query=filters.query)
+    report, previous = dora_reports(queries=[filters.query, filters.previous()])
     series = report.get("series") or []
-    window_tiles = tiles(report, dora_report(query=filters.previous()))
+    window_tiles = tiles(report, previous)
     for tile in window_tiles:
         tile["drill"] = f"{records_url}?{filters.params(metric=tile['metric'].key)}"
     progress.attach(window_tiles, goals_for(goals_by_group(list(goal_list())), query_group(filters.query)))
@@ -167,8 +167,7 @@ class BreakdownView(OrgView):
         if filters.errors:
             return render(request, "analytics/breakdown.html", context, status=400)
         query, slug = filters.query, self.org.slug
-        rows = table(dora_breakdown(query=query, by=by), dora_breakdown(query=filters.previous(), by=by),
-                     sort=sort, direction=direction)
+        rows = table(*dora_breakdowns(queries=[query, filters.previous()], by=by), sort=sort, direction=direction)
         records = reverse("analytics:dora_records", kwargs={"org_slug": slug})
         by_group = goals_by_group(list(goal_list()))
         for row in rows:

@@ -7,22 +7,16 @@ How an item's events are found (docs/analytics.md, "Value stream map"):
 
 - work_created, work_started, work_done: the item's creation, its flow start (first entry into
   an in-progress status, else the tracker's start) and its done time (analytics.flow.scope).
-- pr_opened, pr_first_review: the earliest of the pull requests naming the item's key (open or
-  merged ones; a pull request closed without merging was abandoned).
-- pr_merged, first_test_deploy, production_deploy: when the last of those pull requests got
-  there, so an item counts as merged (tested, in production) only once all its changes are.
-  A pull request's change is its merge commit (service, sha); its first test deployment is the
-  first successful deployment of that service to a non-production environment listing that
-  commit (or naming it as the deployed commit); its production deployment is the commit's first
-  production deployment (the DORA derivation's).
+- pr_opened, pr_first_review, pr_merged, first_test_deploy, production_deploy: stored per work
+  item key by the derivation (analytics.streammap.store says how each is found), read here by key.
 - gate_passed: the item's fix versions name releases (of its value stream, or of none); the
   latest moment such a release advanced through a phase gate (an entry gate when its phase
   started, an exit gate when its phase ended) not after the item reached production.
 
 Waiting intervals, merged so overlapping ones count once: time in a tracker status marked
-waiting; a pull request open before its first review (until merged when never reviewed); a
-merged change queued before its first test deployment started; a change whose release gate
-passed, queued before its production deployment started. The rest of a stage is active.
+waiting; the key's stored waits (a pull request open before its first review, a merged change
+queued before its first test deployment started); a change whose release gate passed, queued
+before its production deployment started. The rest of a stage is active.
 """
 
 from __future__ import annotations
@@ -31,9 +25,9 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from analytics.flow.scope import work_items
+from analytics.models import WorkKeyDelivery
 from analytics.streammap.events import EVENTS, Stage
-from integrations.delivery_rules import DELIVERY_PARAMS, live_sql
-from integrations.models import Commit, Deployment, DeploymentCommit, PullRequest, WorkItemTransition
+from integrations.models import WorkItemTransition
 from releases.models import Phase, Release
 from vsm.tenancy.context import require_org_id
 
@@ -49,79 +43,35 @@ def _event(column: str) -> str:
 
 
 _MEASURED = """
-WITH named AS MATERIALIZED (
-    -- Each pull request that counts (open or merged) once per key it names: a hash join on the
-    -- key below, where matching every item against every pull request's array grew with both.
-    SELECT DISTINCT pr.id, named.key FROM {pull_request} pr CROSS JOIN LATERAL unnest(pr.work_item_keys) AS named(key)
-    WHERE pr.organization_id = %(org)s AND (pr.merged_at IS NOT NULL OR pr.closed_at IS NULL)
-),
-items AS MATERIALIZED (
+WITH items AS MATERIALIZED (
     -- Only the items that can be in the window: done in it (the stored done time, by index), or
-    -- named by a pull request whose merge commit first reached production in it.
-    -- named by a pull request whose merge commit first reached production in it (from the
-    -- window's production deployments, by index, to their commits and those commits' pull requests).
-    SELECT * FROM ({items}) scoped
+    -- whose key's changes all reached production in it (the stored delivery events, by index).
+    SELECT scoped.*, ev.pr_opened, ev.pr_first_review, ev.pr_merged, ev.first_test_deploy, ev.production_deploy,
+           ev.production_started, ev.waiting AS delivery_waiting
+    FROM ({items}) scoped LEFT JOIN {stored} ev ON ev.organization_id = %(org)s AND ev.key = scoped.key
     WHERE (scoped.done_at >= %(start)s AND scoped.done_at < %(end)s) OR scoped.key IN (
-        SELECT named.key FROM {deployment} prod
-        JOIN {commit} c ON c.first_production_deployment_id = prod.id AND c.organization_id = %(org)s
-        JOIN {pull_request} pr ON pr.organization_id = %(org)s AND pr.service_id = c.service_id
-             AND pr.merge_commit_sha = c.sha AND pr.merge_commit_sha <> ''
-        JOIN named ON named.id = pr.id
-        WHERE prod.organization_id = %(org)s AND prod.is_production
-          AND prod.finished_at >= %(start)s AND prod.finished_at < %(end)s)
-),
-prs AS (
-    SELECT i.id AS item_id, pr.opened_at, pr.first_review_at, pr.merged_at,
-           test.started_at AS test_started, test.finished_at AS test_at,
-           prod.started_at AS prod_started, prod.finished_at AS prod_at
-    FROM items i
-    JOIN named ON named.key = i.key
-    JOIN {pull_request} pr ON pr.id = named.id
-    LEFT JOIN {commit} c ON c.organization_id = %(org)s AND c.service_id = pr.service_id
-         AND c.sha = pr.merge_commit_sha AND pr.merge_commit_sha <> ''
-    LEFT JOIN LATERAL (
-        -- The deployments that name the merge commit, by index: those whose own commit it is
-        -- (deployment_service_sha) and those listing it (the commit's deployment_commit rows).
-        SELECT d.started_at, d.finished_at FROM (
-            SELECT d.* FROM {deployment} d
-            WHERE d.organization_id = %(org)s AND d.service_id = pr.service_id AND d.commit_sha <> ''
-              AND d.commit_sha = pr.merge_commit_sha
-            UNION ALL
-            SELECT d.* FROM {deployment_commit} dc JOIN {deployment} d ON d.id = dc.deployment_id
-            WHERE dc.commit_id = c.id AND d.organization_id = %(org)s AND d.service_id = pr.service_id
-        ) d
-        WHERE NOT d.is_production AND {live}
-          AND pr.merge_commit_sha <> ''
-        ORDER BY d.finished_at, d.id LIMIT 1
-    ) test ON TRUE
-    LEFT JOIN {deployment} prod ON prod.id = c.first_production_deployment_id
-),
-pr_events AS (
-    SELECT item_id, MIN(opened_at) AS pr_opened, MIN(first_review_at) AS pr_first_review,
-           CASE WHEN COUNT(merged_at) = COUNT(*) THEN MAX(merged_at) END AS pr_merged,
-           CASE WHEN COUNT(test_at) = COUNT(*) THEN MAX(test_at) END AS first_test_deploy,
-           CASE WHEN COUNT(prod_at) = COUNT(*) THEN MAX(prod_at) END AS production_deploy
-    FROM prs GROUP BY item_id
+        SELECT window_keys.key FROM {stored} window_keys
+        WHERE window_keys.organization_id = %(org)s
+          AND window_keys.production_deploy >= %(start)s AND window_keys.production_deploy < %(end)s)
 ),
 gates AS (
     SELECT i.id AS item_id, MAX(passage.at) AS gate_passed
     FROM items i
-    LEFT JOIN pr_events pe ON pe.item_id = i.id
     JOIN {release} r ON r.organization_id = %(org)s AND r.version = ANY(i.fix_versions)
          AND (r.value_stream_id IS NULL OR i.stream_id IS NULL OR r.value_stream_id = i.stream_id)
     JOIN {phase} p ON p.release_id = r.id
     CROSS JOIN LATERAL (VALUES (CASE WHEN p.entry_gate_id IS NOT NULL THEN p.actual_start END),
                                (CASE WHEN p.exit_gate_id IS NOT NULL THEN p.actual_end END)) AS passage(at)
-    WHERE passage.at IS NOT NULL AND passage.at <= COALESCE(pe.production_deploy, 'infinity')
+    WHERE passage.at IS NOT NULL AND passage.at <= COALESCE(i.production_deploy, 'infinity')
     GROUP BY i.id
 ),
 e AS (
-    SELECT i.id, i.key, i.title, i.url, i.created_at AS work_created, i.work_started, pe.pr_opened,
-           pe.pr_first_review, pe.pr_merged, pe.first_test_deploy, g.gate_passed, pe.production_deploy,
-           i.done_at AS work_done
-    FROM items i LEFT JOIN pr_events pe ON pe.item_id = i.id LEFT JOIN gates g ON g.item_id = i.id
+    SELECT i.id, i.key, i.title, i.url, i.created_at AS work_created, i.work_started, i.pr_opened,
+           i.pr_first_review, i.pr_merged, i.first_test_deploy, g.gate_passed, i.production_deploy,
+           i.done_at AS work_done, i.production_started, i.delivery_waiting
+    FROM items i LEFT JOIN gates g ON g.item_id = i.id
     WHERE (i.done_at >= %(start)s AND i.done_at < %(end)s)
-       OR (pe.production_deploy >= %(start)s AND pe.production_deploy < %(end)s)
+       OR (i.production_deploy >= %(start)s AND i.production_deploy < %(end)s)
 ),
 statuses AS (
     SELECT t.work_item_id AS item_id, t.at, t.to_waiting,
@@ -131,13 +81,11 @@ statuses AS (
 waits AS (
     SELECT item_id, tstzrange(at, until) AS span FROM statuses WHERE to_waiting AND until > at
     UNION ALL
-    SELECT item_id, tstzrange(opened_at, COALESCE(first_review_at, merged_at, 'infinity')) FROM prs
-    WHERE opened_at < COALESCE(first_review_at, merged_at, 'infinity')
+    SELECT e.id, span FROM e CROSS JOIN LATERAL unnest(e.delivery_waiting) AS span
     UNION ALL
-    SELECT item_id, tstzrange(merged_at, test_started) FROM prs WHERE merged_at < test_started
-    UNION ALL
-    SELECT prs.item_id, tstzrange(e.gate_passed, prs.prod_started) FROM prs JOIN e ON e.id = prs.item_id
-    WHERE e.gate_passed < prs.prod_started
+    -- Queued after the release gate until the last of the production deployments started (each
+    -- pull request's queue starts at the gate, so together they reach the latest start).
+    SELECT e.id, tstzrange(e.gate_passed, e.production_started) FROM e WHERE e.gate_passed < e.production_started
 ),
 waiting AS (SELECT item_id, range_agg(span) AS spans FROM waits WHERE item_id IN (SELECT id FROM e) GROUP BY item_id),
 stages AS (SELECT * FROM UNNEST(%(positions)s::int[], %(starts)s::text[], %(ends)s::text[])
@@ -174,13 +122,12 @@ def measured_sql(query, stages: list[Stage], tail: str, **extra) -> tuple[str, d
     whole = Stage("Whole map", stages[0].start_event, stages[-1].end_event)
     rows = [*stages, whole]
     sql = _MEASURED.format(
-        items=items_sql, pull_request=_table(PullRequest), commit=_table(Commit), deployment=_table(Deployment),
-        deployment_commit=_table(DeploymentCommit), release=_table(Release), phase=_table(Phase),
-        transition=_table(WorkItemTransition), live=live_sql("d"), start=_event("s.start_event"),
+        items=items_sql, stored=_table(WorkKeyDelivery), release=_table(Release), phase=_table(Phase),
+        transition=_table(WorkItemTransition), start=_event("s.start_event"),
         end=_event("s.end_event"))
     params = {
         **{f"item_{n}": value for n, value in enumerate(items_params)},
-        **DELIVERY_PARAMS, "org": require_org_id(), "start": query.start, "end": query.end,
+        "org": require_org_id(), "start": query.start, "end": query.end,
         "positions": list(range(len(rows))), "starts": [s.start_event for s in rows],
         "ends": [s.end_event for s in rows], **extra,
     }

@@ -219,4 +219,9 @@ def pull_requests(run: IngestRun, records: list[n.NormalizedPullRequest]) -> Non
             head_sha=record.head_sha, opened_at=record.opened_at, first_review_at=record.first_review_at,
             merged_at=record.merged_at, closed_at=record.closed_at, merge_commit_sha=record.merge_commit_sha,
             commit_shas=record.commit_shas, work_item_keys=record.work_item_keys, url=record.url))
-    run.count("pull_request", run.upsert(PullRequest, rows))
+    written = run.upsert(PullRequest, rows)
+    for item in written.values():
+        if item.state != UNCHANGED:
+            # The derivation also stores the delivery events of the keys a pull request names.
+            run.mark(item.obj.service_id, item.earliest("opened_at", "first_review_at", "merged_at", "closed_at"))
+    run.count("pull_request", written)

@@ -13,6 +13,7 @@ BUILDERS = {
     "analytics.metricgoal": lambda org, rows: f.MetricGoalFactory(
         organization=org, scope="value_stream", value_stream=rows["catalog.valuestream"], metric="change_lead_time",
         target=7777.0),
+    "analytics.workkeydelivery": lambda org, rows: f.WorkKeyDeliveryFactory(organization=org, key=CANARY),
     "analytics.digestsent": lambda org, rows: f.DigestSentFactory(
         organization=org, subscriber=rows["tenancy.membership"].user, value_stream=rows["catalog.valuestream"]),
 }

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import factory
 
-from analytics.models import DigestSent, DoraDay, DoraRollupState, MetricGoal, ValueStreamStage, WorkItemFlow
+from analytics.models import (
+    DigestSent,
+    DoraDay,
+    DoraRollupState,
+    MetricGoal,
+    ValueStreamStage,
+    WorkItemFlow,
+    WorkKeyDelivery,
+)
 from tests.factories import ServiceFactory, TenantFactory, same_org
 from vsm.tenancy.context import tenant_context
 
@@ -49,6 +57,13 @@ class MetricGoalFactory(TenantFactory):
     metric = "change_failure_rate"
     comparison = "at_most"
     target = 0.1
+
+
+class WorkKeyDeliveryFactory(TenantFactory):
+    class Meta:
+        model = WorkKeyDelivery
+
+    key = factory.Sequence(lambda n: f"KEY-{n}")
 
 
 class DigestSentFactory(TenantFactory):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 
-from analytics.dora.selectors import dora_breakdown, dora_report
+from analytics.dora.selectors import dora_breakdown, dora_breakdowns, dora_report, dora_reports
 from analytics.dora.services import dora_rollups_rebuild
 from analytics.query import metric_query_parse
 from tests.analytics.dora_support import History, golden, utc
@@ -78,6 +78,25 @@ def test_groups_are_listed_by_name_with_or_without_deployments(estate):
 def test_one_statement_for_every_group(estate, django_assert_max_num_queries):
     with tenant_context(estate), django_assert_max_num_queries(6):
         dora_breakdown(query=_query(estate), by="service")
+
+
+@pytest.mark.parametrize("use_rollups", [False, True])
+def test_windows_computed_together_equal_each_computed_alone(estate, use_rollups, django_assert_max_num_queries):
+    """A dashboard's window with its weekly series and the previous window, and a breakdown's two
+    windows, in one statement each: the same numbers as one report per window."""
+    weeks = _query(estate, interval="week")
+    earlier = _query(estate, **{"from": "2026-02-16", "to": "2026-03-01"})  # also overlapping: any windows
+    overlapping = _query(estate, **{"from": "2026-03-01", "to": "2026-03-08"})
+    with tenant_context(estate):
+        if use_rollups:
+            dora_rollups_rebuild()
+        with django_assert_max_num_queries(2):  # the rollup state, the statement
+            together = dora_reports(queries=[weeks, earlier, overlapping], use_rollups=use_rollups)
+        assert together == [dora_report(query=q, use_rollups=use_rollups) for q in (weeks, earlier, overlapping)]
+        assert together[0]["series"] and together[0]["deployment_frequency"]["deployments"] == 8
+        for by in ("service", "team"):
+            assert dora_breakdowns(queries=[weeks, earlier], by=by, use_rollups=use_rollups) == [
+                dora_breakdown(query=q, by=by, use_rollups=use_rollups) for q in (weeks, earlier)]
 
 
 BASE = "/api/v1/orgs/acme/metrics/dora/breakdown/"

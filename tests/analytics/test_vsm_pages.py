@@ -22,6 +22,7 @@ def _more_items(org, delivery: Delivery, count: int, offset: int = 10):
         delivery.pull_request(key, sha, "03-04 12:00", reviewed="03-04 14:00", merged="03-04 16:00")
         delivery.deploy("03-05 00:00", "03-05 01:00", [sha])
         delivery.deploy("03-07 10:00", "03-07 11:00", [sha], production=True)
+    delivery.derive()
 
 
 def test_the_map_shows_every_stage_with_links_to_its_items(client_a, org_a, org_b):

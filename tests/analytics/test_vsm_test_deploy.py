@@ -16,7 +16,9 @@ from tests.integrations.factories import DeploymentCommitFactory, DeploymentFact
 from vsm.tenancy.context import tenant_context
 
 
-def _first_test_deploy(org):
+def _first_test_deploy(delivery):
+    org = delivery.org
+    delivery.derive()
     data = QueryDict(mutable=True)
     data.update({"from": "2024-03-04", "to": "2024-03-12"})
     with tenant_context(org):
@@ -43,16 +45,16 @@ def _deploy(d, finished: str, **fields):
 
 
 def test_a_listing_deployment_counts(org_a, delivery):
-    assert _first_test_deploy(org_a) == {"ABC-1": utc("03-04 10:00")}
+    assert _first_test_deploy(delivery) == {"ABC-1": utc("03-04 10:00")}
 
 
 def test_a_deployment_naming_the_sha_alone_counts_when_earlier(org_a, delivery):
     _deploy(delivery, "03-04 08:00")  # no listed commits: its own sha is the merge commit
-    assert _first_test_deploy(org_a) == {"ABC-1": utc("03-04 08:00")}
+    assert _first_test_deploy(delivery) == {"ABC-1": utc("03-04 08:00")}
 
 
 def test_other_services_failed_and_production_deployments_do_not_count(org_a, delivery):
     _deploy(delivery, "03-04 05:00", service=ServiceFactory(organization=org_a, slug="other-api"))
     _deploy(delivery, "03-04 06:00", status="failed")
     _deploy(delivery, "03-04 07:00", environment=delivery.production, is_production=True)
-    assert _first_test_deploy(org_a) == {"ABC-1": utc("03-04 10:00")}
+    assert _first_test_deploy(delivery) == {"ABC-1": utc("03-04 10:00")}

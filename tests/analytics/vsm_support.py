@@ -17,6 +17,7 @@ Production entered through its entry gate 03-06 12:00.
 
 from __future__ import annotations
 
+from integrations.derivation import delivery_derive
 from tests.analytics.flow_support import item, utc
 from tests.environments.factories import EnvironmentFactory
 from tests.factories import ServiceFactory, ValueStreamFactory
@@ -59,12 +60,13 @@ class Delivery:
             started_at=utc(started), finished_at=utc(finished), commit_sha=shas[-1])
         for sha in shas:
             DeploymentCommitFactory(organization=self.org, deployment=deployment, commit=self.commits[sha])
-            if production and self.commits[sha].first_production_deployment_id is None:
-                # What the DORA derivation records for a commit's first production deployment.
-                self.commits[sha].first_production_deployment = deployment
-                with tenant_context(self.org):
-                    self.commits[sha].save(update_fields=["first_production_deployment"])
         return deployment
+
+    def derive(self):
+        """What ingest's derivation does after records arrive: the commits' first production
+        deployments, then the delivery events the map reads (analytics.streammap.store)."""
+        with tenant_context(self.org):
+            delivery_derive(service_id=self.service.pk)
 
     def release(self, version: str, *, exit_passed: str, entry_passed: str):
         release = ReleaseFactory(organization=self.org, value_stream=self.stream, version=version)
@@ -97,4 +99,5 @@ def golden_history(org) -> Delivery:
     d.deploy("03-06 00:00", "03-06 02:00", ["bbb", "ccc"])
     d.deploy("03-07 10:00", "03-07 11:00", ["bbb", "ccc"], production=True)
     d.release("2.0", exit_passed="03-05 09:00", entry_passed="03-06 12:00")
+    d.derive()
     return d

@@ -107,7 +107,15 @@ def test_the_digest_runs_twice_in_a_week_and_sends_once(org_a, in_org, history, 
     assert run(services.digest_send, now=now + timedelta(days=7)) == 2, "a new week, a new digest"
 
 
-def test_the_digest_tells_the_trend_the_goals_missed_and_the_open_incidents(org_a, in_org, history, run):
+@pytest.fixture
+def digest_any_hour(monkeypatch):
+    """Tests that send the digest at the real time, whatever the day: on a Monday before the
+    digest hour it would (rightly) wait, which test_the_digest_waits_for_monday_morning covers."""
+    monkeypatch.setattr(services, "DIGEST_HOUR", 0)
+
+
+def test_the_digest_tells_the_trend_the_goals_missed_and_the_open_incidents(org_a, in_org, history, run,
+                                                                           digest_any_hour):
     MetricGoalFactory(organization=org_a, metric="change_failure_rate", comparison="at_most", target=0.1)
     history.incident(history.deployments[0], resolved_after_hours=None, number="INC-7", title="Checkout down",
                      severity=1)
@@ -130,7 +138,7 @@ def test_the_digest_waits_for_monday_morning(org_a, in_org, history, run):
 
 
 def test_beat_queues_each_organization_with_work(org_a, org_b, in_org, history, mailoutbox,
-                                                 django_capture_on_commit_callbacks):
+                                                 django_capture_on_commit_callbacks, digest_any_hour):
     MetricGoalFactory(organization=org_a)
     with django_capture_on_commit_callbacks(execute=True):
         assert goals_check_all() == 1

@@ -4,7 +4,8 @@ Each service of a value stream gets a delivery profile: elite services ship to p
 several times a weekday with few failures that are rolled back within the hour; steady ones ship
 most days; struggling ones ship once a week, a quarter of those fail and take days to recover,
 and each goes out under a ServiceNow change request. Every production deployment comes from a
-pipeline run that first deployed the same version to the stream's staging environment, lists
+pipeline run that first deployed the same version to the stream's staging environment (the
+change-controlled services' a day before, shipping in a weekly release: integrations.demo_releases), lists
 the commits of a merged pull request, and some of the failures raise incidents (most
 attributed by time, some naming their deployment), rollbacks and hotfixes. Work items with their
 status history (waiting ones included) come from the pull requests (see integrations.demo_work).
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from environments.models import Environment, Tier
-from integrations import demo_work
+from integrations import demo_releases, demo_work
 from integrations.derivation import delivery_derive
 from integrations.models import (
     ChangeControlledEnvironment,
@@ -86,6 +87,7 @@ class Rows:
     changes: list[ChangeRequest] = field(default_factory=list)
     change_services: list[ChangeRequestService] = field(default_factory=list)
     work: demo_work.WorkRows = field(default_factory=demo_work.WorkRows)
+    weeks: dict[str, list[tuple[datetime, Service]]] = field(default_factory=dict)  # see integrations.demo_releases
 
 
 @dataclass
@@ -112,6 +114,7 @@ def seed(org: Organization, *, rng: random.Random, today: date) -> None:
     _today(rows, org, tracks, today, zone)
     demo_work.open_items(rows.work, org, rng, services=[t.service for t in tracks], today=today, zone=zone)
     _write(rows)
+    demo_releases.write(org, rows.weeks)
     ChangeControlledEnvironment.objects.bulk_create(
         [ChangeControlledEnvironment(organization=org, environment=env)
          for env in {t.prod.pk: t.prod for t in tracks if t.profile.change_controlled}.values()])
@@ -199,8 +202,10 @@ def _deploy(rows: Rows, org: Organization, rng: random.Random, track: Track, at:
     number = track.deploys
     version = f"{1 + number // 400}.{number // 20 % 20}.{number % 20}"
     repo = f"https://git.example.com/acme/{service.slug}"
+    # The change-controlled services' builds go to staging the day before their release day.
+    staged = at - demo_releases.SOAK if profile.change_controlled else at
     lead = rng.uniform(*profile.lead_hours)
-    commit_times = sorted(at - timedelta(hours=lead * rng.uniform(0.3, 1.0)) for _ in range(rng.randint(1, 3)))
+    commit_times = sorted(staged - timedelta(hours=lead * rng.uniform(0.3, 1.0)) for _ in range(rng.randint(1, 3)))
     shas = [_sha(rng) for _ in commit_times]
     commits = [Commit(organization=org, source=track.source, service=service, sha=sha,
                       external_id=f"{service.slug}@{sha}", url=f"{repo}/commit/{sha}",
@@ -210,23 +215,33 @@ def _deploy(rows: Rows, org: Organization, rng: random.Random, track: Track, at:
     rows.commits += commits
     head = commits[-1].sha
     if rng.random() < (0.15 if profile is STRUGGLING else 0.04):  # a red build before the green one
-        _run(rows, org, track, number * 2 - 1, version, head, at - timedelta(hours=2), rng, failed=True, today=today)
-    run = _run(rows, org, track, number * 2, version, head, at - timedelta(minutes=40), rng, failed=False,
+        _run(rows, org, track, number * 2 - 1, version, head, staged - timedelta(hours=2), rng, failed=True,
+             today=today)
+    run = _run(rows, org, track, number * 2, version, head, staged - timedelta(minutes=40), rng, failed=False,
                today=today)
     for step, env in enumerate(track.tests):
-        done = at - timedelta(minutes=30 - 10 * step)
+        done = staged - timedelta(minutes=30 - 10 * step)
         _deployment(rows, org, track, env, version, head, done, run, [], external=f"{number}-{env.slug}")
     failed = rng.random() < profile.failure
     change = _change(rows, org, track, at, version) if profile.change_controlled else None
     live = _deployment(rows, org, track, track.prod, version, head, at, run, commits, external=str(number),
                        change=change)
     demo_work.from_pull_request(rows.work, org, rng, service=service, source=track.source, number=number,
-                                commits=commits, merged_at=at - timedelta(minutes=50), profile=profile.name,
-                                repo=repo)
+                                commits=commits, merged_at=staged - timedelta(minutes=50), profile=profile.name,
+                                repo=repo, fix_versions=_weekly_release(rows, track, at, today))
     if failed:
         _failure(rows, org, rng, track, live, at, today)
     else:  # what a later rollback returns to
         track.last_live = live
+
+
+def _weekly_release(rows: Rows, track: Track, at: datetime, today: date) -> list[str]:
+    """The fix versions of a production deployment at `at`: its weekly release, for the change-controlled."""
+    version = demo_releases.version_of(at, today) if track.profile.change_controlled else None
+    if version is None:
+        return []
+    rows.weeks.setdefault(version, []).append((at, track.service))
+    return [version]
 
 
 def _run(rows: Rows, org: Organization, track: Track, number: int, version: str, sha: str, started: datetime,

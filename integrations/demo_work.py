@@ -73,11 +73,13 @@ def _history(rows: WorkRows, org: Organization, item: WorkItem, steps: list[tupl
 
 
 def from_pull_request(rows: WorkRows, org: Organization, rng: random.Random, *, service: Service, source: str,
-                      number: int, commits: list[Commit], merged_at: datetime, profile: str, repo: str) -> None:
-    """A merged pull request of `commits` and the work item it delivers, done soon after."""
+                      number: int, commits: list[Commit], merged_at: datetime, profile: str, repo: str,
+                      fix_versions: list[str]) -> None:
+    """A merged pull request of `commits` and the work item it delivers (in `fix_versions`), done soon after."""
     todo, blocked, review, qa = WAITS[profile]
     started = commits[0].committed_at - timedelta(hours=rng.uniform(0.5, 6))
-    item = _item(rows, org, rng, service, created=started - timedelta(hours=rng.uniform(0.5, todo)))
+    item = _item(rows, org, rng, service, created=started - timedelta(hours=rng.uniform(0.5, todo)),
+                 fix_versions=fix_versions)
     steps = [("In Progress", PROGRESS, False, started)]
     if rng.random() < 0.25:
         halt = started + (commits[0].committed_at - started) / 2

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from orgconfig.models import ChangeSet
 from orgconfig.services import config_apply
 from releases.models import FreezeWindow, ReleaseSlotWindow, ReleaseTemplate
 from tests.factories import MembershipFactory, ServiceFactory, UserFactory
 from tests.orgconfig.test_api import SAMPLE
+from vsm.moments import moment_text
 from vsm.tenancy.actor import Actor
 from vsm.tenancy.roles import Role
 
@@ -25,7 +27,7 @@ def applied(org_a, owner_a, in_org):
         config_apply(actor=Actor(role=Role.OWNER, user=owner_a), data=edited, source="9be01d7")
 
 
-def test_settings_list_the_change_sets_with_diff_and_source(client_a, org_a, applied, assert_max_queries):
+def test_settings_list_the_change_sets_with_diff_and_source(client_a, org_a, applied, in_org, assert_max_queries):
     with assert_max_queries(14):
         response = client_a.get(f"/o/{org_a.slug}/settings/config/")
     assert response.status_code == 200
@@ -34,6 +36,9 @@ def test_settings_list_the_change_sets_with_diff_and_source(client_a, org_a, app
     assert "<code>name</code>: Ledger → General ledger" in page
     assert "from API" in page and "updated" in page
     assert "16 objects managed by a file" in page
+    with in_org(org_a):
+        applied_at = ChangeSet.objects.latest("applied_at").applied_at
+    assert f"<strong>{moment_text(applied_at, zone=org_a.tzinfo)}</strong>" in page  # the viewer's zone, in words
 
 
 def test_the_page_is_for_those_who_manage_the_organization(client, org_a, member_factory):

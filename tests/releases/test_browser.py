@@ -180,3 +180,38 @@ def test_a_template_planning_prod_into_a_freeze_warns_before_saving(page, browse
     expect(page.get_by_role("button", name="Create release")).to_be_visible()
     with tenant_context(acme):
         assert not Release.objects.exists()
+
+
+def test_signing_off_on_the_release_page_keeps_the_item_where_it_was(page, browser_login):
+    """The checklist answers in place: the signed item stays where the approver's eyes are (the
+    page neither scrolls nor shifts the item by more than a few pixels)."""
+    acme = OrganizationFactory(name="Acme Payments", slug="acme")
+    rita = UserFactory(email="rita@acme.test", full_name="Rita Release")
+    ada = UserFactory(email="ada@acme.test", full_name="Ada Approver")
+    MembershipFactory(organization=acme, user=rita, role=Role.RELEASE_MANAGER)
+    MembershipFactory(organization=acme, user=ada, role=Role.APPROVER)
+    stream = ValueStreamFactory(organization=acme, name="Payments", slug="payments")
+    EnvironmentFactory(organization=acme, name="Payments SIT", slug="payments-sit", tier="integration",
+                       value_stream=stream, requires_booking=False)
+    rm = Actor(role=Role.RELEASE_MANAGER, user=rita)
+    with tenant_context(acme):
+        template = services.template_create(actor=rm, **SIMPLE)
+        release = services.release_create_from_template(
+            actor=rm, template=template, name="Payments", version="2.5.0", value_stream=stream,
+            planned_start=timezone.now() + timedelta(days=1))
+        services.release_advance_phase(actor=rm, release=release)
+        sign_off = release.phases.get(name="SIT").exit_gate.criteria.get(title="Test lead sign-off")
+
+    browser_login("ada@acme.test")
+    page.set_viewport_size({"width": 1440, "height": 700})
+    page.goto(f"/o/acme/releases/{release.pk}/")
+    item = page.locator(f'[data-criterion-id="{sign_off.pk}"]')
+    item.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -200)")  # the item in the middle of the window, not at its edge
+    before = page.evaluate("window.scrollY"), item.bounding_box()["y"]
+    item.get_by_test_id("approve").click()
+    expect(item.get_by_test_id("criterion-state")).to_have_text("met")
+    expect(page.get_by_test_id("notice")).to_be_visible()  # the answer is shown...
+    after = page.evaluate("window.scrollY"), item.bounding_box()["y"]
+    assert after[0] == before[0], f"the page scrolled from {before[0]} to {after[0]}"
+    assert abs(after[1] - before[1]) <= 3, f"the signed item moved from y={before[1]} to y={after[1]}"

@@ -112,6 +112,7 @@ def seed(org: Organization, *, rng: random.Random, today: date) -> None:
             for moment in _deploy_times(rng, track.profile, day, zone):
                 _deploy(rows, org, rng, track, moment, today)
     _today(rows, org, tracks, today, zone)
+    _one_still_open(rows)
     demo_work.open_items(rows.work, org, rng, services=[t.service for t in tracks], today=today, zone=zone)
     _write(rows)
     demo_releases.write(org, rows.weeks)
@@ -329,6 +330,15 @@ def _change(rows: Rows, org: Organization, track: Track, at: datetime, version: 
     rows.changes.append(change)
     rows.change_services.append(ChangeRequestService(organization=org, change_request=change, service=track.service))
     return change
+
+
+def _one_still_open(rows: Rows) -> None:
+    """The demo always has an open incident (the home page, dashboards and service pages flag
+    it): on a day whose draws recovered every failure, the latest one is still being worked on."""
+    if rows.incidents and not any(incident.status == "open" for incident in rows.incidents):
+        latest = max(rows.incidents, key=lambda incident: incident.opened_at)
+        latest.status, latest.resolved_at, latest.closed_at = "open", None, None
+        latest.updated_at = latest.opened_at
 
 
 def _today(rows: Rows, org: Organization, tracks: list[Track], today: date, zone) -> None:

@@ -3,7 +3,8 @@
 Two workers may ingest the same records at the same moment (a webhook and a sync, two webhook
 retries). Each batch first takes a transaction-scoped PostgreSQL advisory lock per record key, in
 sorted order so two batches never deadlock; the second worker then waits until the first commits
-and reads what it wrote, so every key ends up as one row. The locks cost one query per batch.
+and reads what it wrote, so every key ends up as one row. The locks travel in the same round trip
+as the read of the stored rows (``upsert(locks=...)``); ``lock`` alone is one query.
 """
 
 from __future__ import annotations

@@ -69,6 +69,25 @@
     }
   });
 
+  // data-use-slot on the booking check's "Use this slot" link: on the booking page, the free slot's
+  // start and end (from the link's query) go into the form in place, so everything typed since the
+  // check was drawn stays and the check runs again. Without scripts the link loads the form anew
+  // with the slot and what had been typed when the check was drawn.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-use-slot]");
+    var form = link && document.getElementById("booking-form");
+    if (!form || !form.elements.start || !form.elements.end) {
+      return;
+    }
+    event.preventDefault();
+    var slot = new URL(link.href).searchParams;
+    ["start", "end"].forEach(function (name) {
+      form.elements[name].value = slot.get(name);
+      form.elements[name].dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    form.elements.start.focus();
+  });
+
   // data-menu-toggle on a button: opens and closes the element it aria-controls (the main menu on
   // narrow screens); Escape closes it again and gives the focus back to the button.
   document.addEventListener("click", function (event) {

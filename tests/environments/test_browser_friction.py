@@ -110,6 +110,8 @@ def test_use_this_slot_keeps_what_was_typed_and_a_refusal_shows_on_its_row(page,
     expect(page.get_by_label("Kind")).to_have_value("regression")
     expect(page.get_by_label("Team")).to_have_value("checkout")
     expect(page.locator("#id_start")).to_have_value(local(day + timedelta(hours=4)))
+    # Filled in place, not loaded anew: what was typed after the check was drawn cannot be lost.
+    assert page.url.endswith("/o/acme/environments/book/?environment=sit-1")
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page).to_have_url(re.compile(r"/environments/bookings/mine/"))
 

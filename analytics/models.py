@@ -15,7 +15,7 @@ from django.contrib.postgres.fields import ArrayField, DateTimeRangeField
 from django.db import models
 from django.utils import timezone
 
-from vsm.tenancy.scoping import TenantScopedModel
+from vsm.tenancy.scoping import TenantScopedModel, organization_key
 
 
 class DoraDay(TenantScopedModel):
@@ -80,6 +80,7 @@ class WorkItemFlow(TenantScopedModel):
     in step with the work item and its transitions, in the transaction that writes them
     (analytics.flow.store); the row is only ever rewritten when a value changes."""
 
+    organization = organization_key(db_index=False)  # both indexes below lead with it
     work_item = models.OneToOneField("integrations.WorkItem", on_delete=models.CASCADE, related_name="flow")
     first_in_progress = models.DateTimeField(null=True, blank=True,
                                              help_text="the first entry into an in-progress status of the history")

@@ -12,6 +12,9 @@ times, page by page as the sync does (one transaction per page):
 - the baseline, beside each page of both: COPY of the same work item and transition rows into
   two tables without index, constraint, row-level security or trigger, the floor any ingestion
   could reach (in its own transaction, as each page is).
+Besides wall time, each side's CPU time is taken (this process and its PostgreSQL backend, read
+from /proc when the server runs on this machine): on a machine shared with other work, wall time
+moves with everything else that runs, CPU time much less.
 Creates a throwaway database and drops it afterwards. The ratios are what to compare.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import io
 import json
 import os
@@ -105,6 +109,25 @@ def ingest_page(items: list, *, replay: bool) -> float:
     return seconds
 
 
+def _backend_cpu_ns() -> int | None:
+    """CPU time the connection's PostgreSQL backend has used so far (None: not on this machine)."""
+    try:
+        with open(f"/proc/{connection.connection.get_backend_pid()}/schedstat") as stat:
+            return int(stat.read().split()[0])
+    except OSError:
+        return None
+
+
+def timed(step) -> tuple[float, float | None]:
+    """Wall seconds of ``step()`` and CPU seconds of this process and its backend together."""
+    connection.ensure_connection()
+    backend, own = _backend_cpu_ns(), time.process_time_ns()
+    wall = step()
+    own = time.process_time_ns() - own
+    after = _backend_cpu_ns()
+    return wall, None if backend is None or after is None else (own + after - backend) / 1e9
+
+
 def measure(*, pages: int, page_size: int) -> None:
     org = Organization.objects.create(name="Bench", slug="bench")
     began = time.perf_counter()
@@ -115,21 +138,25 @@ def measure(*, pages: int, page_size: int) -> None:
     copy_tables()
     # Page by page, each ingest beside a COPY of the same page: both see the same moment of a
     # shared machine, so the ratio holds when the machine's load changes during the run.
-    seconds = {"new": 0.0, "copy_new": 0.0, "replay": 0.0, "copy_replay": 0.0}
+    wall = {"new": 0.0, "copy_new": 0.0, "replay": 0.0, "copy_replay": 0.0}
+    cpu: dict[str, float | None] = dict.fromkeys(wall, 0.0)
     with tenant_context(org):
         for step in ("new", "replay"):
             for items in parsed:
-                seconds[step] += ingest_page(items, replay=step == "replay")
-                seconds[f"copy_{step}"] += copy_page(items)
+                for name, run in ((step, functools.partial(ingest_page, items, replay=step == "replay")),
+                                  (f"copy_{step}", functools.partial(copy_page, items))):
+                    seconds, used = timed(run)
+                    wall[name] += seconds
+                    cpu[name] = None if used is None or cpu[name] is None else cpu[name] + used
     print(f"\n{pages} Jira search pages of {page_size} issues: {records} work items, {transitions} transitions")
-    print(f"{'step':<44}{'seconds':>9}{'records/s':>11}{'step / COPY':>13}")
-    for label, step, baseline in [("parse (connectors.jira.parse_search)", parse_seconds, seconds["copy_new"]),
-                                  ("records_ingest, new rows", seconds["new"], seconds["copy_new"]),
-                                  ("  baseline: COPY, each page beside it", seconds["copy_new"], seconds["copy_new"]),
-                                  ("records_ingest, replay (all unchanged)", seconds["replay"], seconds["copy_replay"]),
-                                  ("  baseline: COPY, each page beside it", seconds["copy_replay"],
-                                   seconds["copy_replay"])]:
-        print(f"{label:<44}{step:>9.2f}{records / step:>11.0f}{step / baseline:>13.1f}")
+    print(f"parse (connectors.jira.parse_search): {parse_seconds:.2f} s, {records / parse_seconds:.0f} records/s")
+    print(f"{'step':<44}{'wall s':>8}{'records/s':>11}{'/ COPY':>8}{'CPU s':>8}{'/ COPY':>8}")
+    for label, step, baseline in [("records_ingest, new rows", "new", "copy_new"),
+                                  ("  baseline: COPY, each page beside it", "copy_new", "copy_new"),
+                                  ("records_ingest, replay (all unchanged)", "replay", "copy_replay"),
+                                  ("  baseline: COPY, each page beside it", "copy_replay", "copy_replay")]:
+        used = "" if cpu[step] is None else f"{cpu[step]:>8.2f}{cpu[step] / cpu[baseline]:>8.1f}"
+        print(f"{label:<44}{wall[step]:>8.2f}{records / wall[step]:>11.0f}{wall[step] / wall[baseline]:>8.1f}{used}")
 
 
 def main(argv: list[str] | None = None) -> int:

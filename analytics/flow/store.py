@@ -1,9 +1,10 @@
 """The stored flow instants of every work item (analytics.WorkItemFlow), kept by PostgreSQL.
 
 Triggers on the work item and transition tables (installed by migration
-0004_work_item_flow_triggers) call ``analytics_work_item_flow_refresh`` with the ids of the items a
-statement touched, once per statement, whatever wrote it: ingest, the mapping's re-application,
-an ORM save. The function recomputes those items' rows with the rules of analytics.flow.scope
+0004_work_item_flow_triggers, narrowed by 0008_work_item_flow_narrower_triggers) call
+``analytics_work_item_flow_refresh`` once per statement, whatever wrote it (ingest, the mapping's
+re-application, an ORM save), with the ids of the items whose flow instants the statement can
+have moved. The function recomputes those items' rows with the rules of analytics.flow.scope
 (first entry into an in-progress status, the three instants built from it) and writes only the
 rows whose values changed, so a replay of the same records writes nothing. It runs as the
 writing role, under row-level security, inside the writer's tenant context.
@@ -44,11 +45,23 @@ LANGUAGE sql AS $$
 $$;
 """
 
-# Transition tables are allowed on single-event triggers only: one trigger per event.
-_TRIGGER_FUNCTIONS = """
+# A statement's rows reach the functions as transition tables, which PostgreSQL allows on
+# single-event triggers only: one trigger per event. Each trigger refreshes only the items whose
+# flow instants the statement can have moved, so an ingest that only records when it last saw an
+# item (every replayed page) or adds a history entry that is neither the start of work nor its end
+# recomputes nothing.
+_FLOW_INPUTS = "status_category, started_at, created_at, resolved_at"  # the item columns read above
+_TRIGGER_FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION analytics_work_item_flow_items() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM analytics_work_item_flow_refresh(ARRAY(SELECT DISTINCT id FROM changed));
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION analytics_work_item_flow_items_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM analytics_work_item_flow_refresh(ARRAY(
+        SELECT DISTINCT n.id FROM changed n JOIN before o ON o.id = n.id
+         WHERE (n.{_FLOW_INPUTS.replace(", ", ", n.")}) IS DISTINCT FROM (o.{_FLOW_INPUTS.replace(", ", ", o.")})));
     RETURN NULL;
 END $$;
 CREATE OR REPLACE FUNCTION analytics_work_item_flow_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -56,14 +69,27 @@ BEGIN
     PERFORM analytics_work_item_flow_refresh(ARRAY(SELECT DISTINCT work_item_id FROM changed));
     RETURN NULL;
 END $$;
+CREATE OR REPLACE FUNCTION analytics_work_item_flow_transitions_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- An entry into progress may be the first one; an entry into done counts only for a done item
+    -- the tracker gave no resolution time.
+    PERFORM analytics_work_item_flow_refresh(ARRAY(
+        SELECT DISTINCT c.work_item_id FROM changed c
+         WHERE c.to_category = '{IN_PROGRESS}'
+            OR c.to_category = '{DONE}' AND EXISTS (
+               SELECT FROM {ITEMS} w WHERE w.id = c.work_item_id AND w.status_category = '{DONE}'
+                                       AND w.resolved_at IS NULL)));
+    RETURN NULL;
+END $$;
 """
 _TRIGGERS = [
-    (ITEMS, "INSERT", "NEW", "analytics_work_item_flow_items"),
-    (ITEMS, "UPDATE", "NEW", "analytics_work_item_flow_items"),
-    (TRANSITIONS, "INSERT", "NEW", "analytics_work_item_flow_transitions"),
-    (TRANSITIONS, "UPDATE", "NEW", "analytics_work_item_flow_transitions"),
-    (TRANSITIONS, "DELETE", "OLD", "analytics_work_item_flow_transitions"),
+    (ITEMS, "INSERT", "NEW TABLE AS changed", "analytics_work_item_flow_items"),
+    (ITEMS, "UPDATE", "OLD TABLE AS before NEW TABLE AS changed", "analytics_work_item_flow_items_update"),
+    (TRANSITIONS, "INSERT", "NEW TABLE AS changed", "analytics_work_item_flow_transitions_insert"),
+    (TRANSITIONS, "UPDATE", "NEW TABLE AS changed", "analytics_work_item_flow_transitions"),
+    (TRANSITIONS, "DELETE", "OLD TABLE AS changed", "analytics_work_item_flow_transitions"),
 ]
+_FUNCTIONS = sorted({function for *_rest, function in _TRIGGERS})
 
 
 def _trigger_name(table: str, event: str) -> str:
@@ -72,12 +98,11 @@ def _trigger_name(table: str, event: str) -> str:
 
 INSTALL = REFRESH_FUNCTION + _TRIGGER_FUNCTIONS + "".join(
     f"CREATE TRIGGER {_trigger_name(table, event)} AFTER {event} ON {table} "
-    f"REFERENCING {side} TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
-    for table, event, side, function in _TRIGGERS)
+    f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
+    for table, event, tables, function in _TRIGGERS)
 UNINSTALL = "".join(f"DROP TRIGGER IF EXISTS {_trigger_name(table, event)} ON {table};\n"
-                    for table, event, _side, _function in _TRIGGERS) + (
-    "DROP FUNCTION IF EXISTS analytics_work_item_flow_items(); "
-    "DROP FUNCTION IF EXISTS analytics_work_item_flow_transitions(); "
+                    for table, event, _tables, _function in _TRIGGERS) + "".join(
+    f"DROP FUNCTION IF EXISTS {function}();\n" for function in _FUNCTIONS) + (
     "DROP FUNCTION IF EXISTS analytics_work_item_flow_refresh(bigint[]);")
 
 

@@ -8,7 +8,7 @@ from django.db import models
 
 from integrations import normalized as n
 from integrations.models.delivery import ExternalRecord, _choices
-from vsm.tenancy.scoping import TenantScopedModel
+from vsm.tenancy.scoping import TenantScopedModel, organization_key
 
 StatusCategory = _choices(n.StatusCategory, "StatusCategory")
 FlowType = _choices(n.FlowType, "FlowType")
@@ -19,6 +19,7 @@ Approval = _choices(n.Approval, "Approval")
 
 
 class WorkItem(ExternalRecord):
+    organization = organization_key(db_index=False)  # the unique key and workitem_key lead with it
     key = models.CharField(max_length=60)
     title = models.CharField(max_length=500)
     type_raw = models.CharField(max_length=120, blank=True)
@@ -57,7 +58,8 @@ class WorkItem(ExternalRecord):
 
 
 class WorkItemTransition(TenantScopedModel):
-    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="transitions")
+    # transition_unique_external leads with it.
+    work_item = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="transitions", db_index=False)
     external_id = models.CharField(max_length=255)
     at = models.DateTimeField()
     from_status = models.CharField(max_length=120, blank=True)

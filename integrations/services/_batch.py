@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import orjson
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 from integrations.connectors.base import PayloadError
 from vsm.prepared import PreparedStatement
@@ -94,12 +95,25 @@ def _misfit(field: models.Field, value: Any) -> str | None:
     return None
 
 
+@functools.cache
+def _bounded(model: type[models.Model]) -> dict[str, models.Field]:
+    """The fields a value can overflow (text with a length, integers, arrays of either), by name:
+    a batch's check skips every other value without looking at it."""
+    fields = {}
+    for f in model._meta.concrete_fields:
+        base = f.base_field if isinstance(f, ArrayField) else f
+        if base.max_length or isinstance(base, models.IntegerField):
+            fields[f.name] = fields[f.attname] = f
+    return fields
+
+
 def _check_fit(model: type[models.Model], key: Hashable, values: dict[str, Any]) -> None:
     """A record the columns cannot hold (a webhook or a sync may send anything) is refused by
     name, not left for the database to fail on."""
+    bounded = _bounded(model)
     for name, value in values.items():
-        problem = _misfit(model._meta.get_field(name), value)
-        if problem:
+        field = bounded.get(name)
+        if field is not None and (problem := _misfit(field, value)):
             raise PayloadError(f"{model._meta.verbose_name} {str(key)[:80]}: {name} {problem}", field=name)
 
 
@@ -143,14 +157,23 @@ def _fields(model: type[models.Model]) -> tuple[list[models.Field], frozenset[st
     return fields, frozenset(f.attname for f in fields)
 
 
+def _complete(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    """Every column attribute of a new row: ``values`` and the fields' defaults for the rest."""
+    fields, _attnames = _fields(model)
+    return {f.attname: values[f.attname] if f.attname in values else f.get_default() for f in fields}
+
+
 def new_row(model: type[models.Model], values: dict[str, Any]) -> models.Model:
     """``model(**values)`` for values named by column attribute (``service_id``, not ``service``),
-    built the way rows read from the database are: positionally, without Model.__init__'s keyword
-    handling, which costs more than the rest of preparing a batch's row."""
-    fields, attnames = _fields(model)
-    if not values.keys() <= attnames:
+    with the attributes set directly: Model.__init__ runs each foreign key's descriptor, which
+    costs more than the rest of preparing a batch's row. No model of an ingested record has
+    init signals or computed attributes that this would skip."""
+    if not values.keys() <= _fields(model)[1]:
         return model(**values)
-    return model(*[values[f.attname] if f.attname in values else f.get_default() for f in fields])
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj.__dict__.update(_complete(model, values))
+    return obj
 
 
 def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tuple[str, ...],
@@ -199,12 +222,6 @@ def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tupl
 # placeholder per value (the ORM's bulk insert compiles one per value when a model has an array
 # column, and its bulk update a CASE per field).
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, date):  # and datetime, with its offset
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} cannot be sent as a JSON row")
-
-
 def _recordset(fields: list[models.Field], *extra: str) -> str:
     columns = ", ".join([*(f'"{f.column}" {f.db_type(connection)}' for f in fields), *extra])
     return f"jsonb_to_recordset(%(rows)s::jsonb) AS r({columns})"
@@ -212,7 +229,8 @@ def _recordset(fields: list[models.Field], *extra: str) -> str:
 
 def _run(statement: PreparedStatement, rows: list[dict[str, Any]]):
     cursor = connection.cursor()
-    statement.execute(cursor, {"rows": json.dumps(rows, default=_json_value)})
+    # orjson writes datetimes with their offset and enums as their values, as PostgreSQL reads them.
+    statement.execute(cursor, {"rows": orjson.dumps(rows).decode()})
     return cursor
 
 
@@ -241,21 +259,34 @@ def insert(model: type[models.Model], objs: list[models.Model], *, ignore_confli
     ``ignore_conflicts``, where a row already stored is left as it is)."""
     if not objs:
         return
-    columns = [(f.column, f.attname) for f in model._meta.concrete_fields if not f.primary_key]
-    rows = []
-    for position, obj in enumerate(objs):
+    fields = _fields(model)[0]
+    for obj in objs:
         obj.stamp_organization()
-        # The values as the object holds them: JSON carries them as they are (no field of an
-        # ingested model computes its value on save), and PostgreSQL casts them to the columns.
-        row = {column: getattr(obj, attname) for column, attname in columns}
-        row["_position"] = position
-        rows.append(row)
-    with _run(_insert_statement(model, ignore_conflicts), rows) as cursor:
-        if not ignore_conflicts:
-            for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk_value
+    # The values as the object holds them: JSON carries them as they are (no field of an
+    # ingested model computes its value on save), and PostgreSQL casts them to the columns.
+    ids = insert_rows(model, [{f.attname: getattr(obj, f.attname) for f in fields} for obj in objs],
+                      ignore_conflicts=ignore_conflicts)
+    for obj, pk_value in zip(objs, ids, strict=not ignore_conflicts):
+        obj.pk = pk_value
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, ignore_conflicts: bool = False
+                ) -> list[int]:
+    """Insert new rows given as values by column attribute (defaults fill the rest) in one
+    statement, for rows nobody reads back as objects (a work item's history); the new primary
+    keys in order (none with ``ignore_conflicts``). The rows carry the context's organization,
+    which row-level security checks."""
+    if not rows:
+        return []
+    columns = [(f.column, f.attname) for f in _fields(model)[0] if not f.primary_key]
+    payload = []
+    for position, values in enumerate(rows):
+        complete = _complete(model, values)
+        payload.append({**{column: complete[attname] for column, attname in columns}, "_position": position})
+    with _run(_insert_statement(model, ignore_conflicts), payload) as cursor:
+        return [] if ignore_conflicts else [pk_value for (pk_value,) in cursor.fetchall()]
 
 
 def update(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:

@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
 from integrations.models import ChangeRequest, ChangeRequestService, Deployment, Incident, WorkItem, WorkItemTransition
-from integrations.services._batch import CREATED, UNCHANGED, insert, known, merge, new_row, touched, update
+from integrations.services._batch import CREATED, UNCHANGED, insert_rows, known, merge, touched, update
 from integrations.services._ingest_run import IngestRun
 from integrations.services.ingest_delivery import deployments_by_external_id
 
@@ -30,7 +30,10 @@ def work_items(run: IngestRun, records: list[n.NormalizedWorkItem]) -> None:
             # Only a partial history says so; a webhook's single change proves nothing either way.
             history_truncated=record.history_truncated or None))
         histories.setdefault(record.external_id, {}).update({t.external_id: t for t in record.transitions})
-    written = run.upsert(WorkItem, rows)
+    # A new item's stored history is the payload's: its flow start goes in with it, not in an
+    # update of the rows just written.
+    written = run.upsert(WorkItem, rows, on_create={
+        key: {"started_at": n.first_started_at(history.values())} for key, history in histories.items()})
     _merge_histories(run, written, histories)
     run.count("work_item", written)
 
@@ -52,11 +55,11 @@ def _merge_histories(run: IngestRun, written: dict, histories: dict[str, dict[st
     for key, item in written.items():
         known_ids = {t.external_id for t in stored[key]}
         new = [t for t in histories.get(key, {}).values() if t.external_id not in known_ids]
-        fresh += [new_row(WorkItemTransition, {
+        fresh += [{
             "organization_id": run.org_id, "work_item_id": item.obj.pk, "external_id": t.external_id, "at": t.at,
             "from_status": t.from_status or "", "to_status": t.to_status,
             "from_category": t.from_category.value if t.from_category else "", "to_category": t.to_category.value,
-            "to_waiting": t.to_waiting}) for t in new]
+            "to_waiting": t.to_waiting} for t in new]
         started_at = n.first_started_at([*stored[key], *new])
         if new:
             touched(item)
@@ -64,7 +67,7 @@ def _merge_histories(run: IngestRun, written: dict, histories: dict[str, dict[st
             item.obj.started_at = started_at
             restarted.append(item.obj)
             touched(item)
-    insert(WorkItemTransition, fresh, ignore_conflicts=True)
+    insert_rows(WorkItemTransition, fresh, ignore_conflicts=True)
     update(WorkItem, restarted, ["started_at"])
 
 

@@ -96,3 +96,46 @@ def test_ingest_keeps_it_and_replays_and_rebuilds_write_nothing(org_a):
         WorkItemFlow.objects.all().delete()
         work_item_flows_rebuild()
         assert _stored(work_item) == incremental
+
+
+def test_only_writes_that_can_move_the_instants_recompute_them(org_a):
+    """A row set wrong on purpose stays wrong through writes that cannot move the instants (so
+    they were not recomputed: a replayed page only records when it saw the item) and is put
+    right by the first write that can."""
+    work_item = item(org_a, created="03-01 09:00")
+    wrong = utc("01-01 00:00")
+    with tenant_context(org_a):
+        def set_wrong():
+            WorkItemFlow.objects.filter(work_item=work_item).update(start_at=wrong)
+
+        set_wrong()
+        WorkItem.objects.filter(pk=work_item.pk).update(last_seen_at=utc("03-09 09:00"), title="Renamed")
+        WorkItemTransition.objects.create(work_item=work_item, external_id="back", at=utc("03-02 09:00"),
+                                          to_status="Backlog", to_category="todo")
+        assert _stored(work_item)["start_at"] == wrong
+        WorkItem.objects.filter(pk=work_item.pk).update(started_at=utc("03-03 09:00"))
+        assert _stored(work_item)["start_at"] == utc("03-03 09:00")
+        set_wrong()
+        WorkItemTransition.objects.create(work_item=work_item, external_id="go", at=utc("03-02 10:00"),
+                                          to_status="In Progress", to_category="in_progress")
+        right = utc("03-02 10:00")
+        assert _stored(work_item)["start_at"] == right
+
+        def entry_into_done(external_id: str, *, recomputed: bool):
+            set_wrong()
+            WorkItemTransition.objects.create(work_item=work_item, external_id=external_id, at=utc("03-04 10:00"),
+                                              to_status="Done", to_category="done")
+            assert _stored(work_item)["start_at"] == (right if recomputed else wrong), external_id
+
+        entry_into_done("end", recomputed=False)  # the item is not done
+        set_wrong()
+        WorkItem.objects.filter(pk=work_item.pk).update(status_category="done")
+        assert _stored(work_item)["start_at"] == right
+        entry_into_done("again", recomputed=True)  # done without a resolution time: this entry may be its end
+        set_wrong()
+        WorkItem.objects.filter(pk=work_item.pk).update(resolved_at=utc("03-05 10:00"))
+        assert _stored(work_item)["start_at"] == right
+        entry_into_done("late", recomputed=False)  # the resolution time is the end
+        set_wrong()
+        WorkItem.objects.filter(pk=work_item.pk).update(created_at=utc("02-28 09:00"))
+        assert _stored(work_item)["start_at"] == right

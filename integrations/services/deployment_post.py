@@ -160,7 +160,6 @@ WITH s AS (
     SELECT %(org)s::bigint, s.id, CASE WHEN bool_or(since_start) THEN NULL ELSE min(since) END, %(now)s::timestamptz
     FROM marks, s GROUP BY s.id
     {MARK_CONFLICT}
-    RETURNING service_id
 ), audit AS (
     {event_insert_sql(model=Deployment, alias="dep", source="dep, state WHERE state.changed",
                       action="CASE WHEN state.created THEN 'deployment.recorded' ELSE 'deployment.updated' END",
@@ -174,7 +173,7 @@ SELECT {", ".join(f"dep.{c}" for c in _COLUMNS)}, state.created, state.changed, 
             JOIN {_COMMITS} c ON c.id = dc.commit_id
             WHERE dc.organization_id = %(org)s::bigint AND dc.deployment_id = (SELECT id FROM dep)
               AND c.id NOT IN (SELECT id FROM com)) AS listed),
-       (SELECT service_id FROM mark)
+       (SELECT service_id FROM mark WHERE fresh)
 FROM dep, state, s, e
 """
 
@@ -231,11 +230,11 @@ def deployment_post(*, record, actor: Actor) -> Posted | None:
     if row is None:  # the service or the environment is not known by slug or name
         return None
     width = len(_COLUMNS)
-    created, changed, service_slug, environment_slug, shas, marked = row[width:]
+    created, changed, service_slug, environment_slug, shas, newly_marked = row[width:]
     deployment = Deployment.from_db(connection.alias, _ATTNAMES, row[:width])
     deployment.service = Service(pk=deployment.service_id, slug=service_slug)
     deployment.environment = Environment(pk=deployment.environment_id, slug=environment_slug)
     deployment._prefetched_objects_cache = {"commits": [Commit(sha=sha) for sha in shas or ()]}
-    if marked is not None:
-        derivation_queue(service_ids=[marked])
+    if newly_marked is not None:  # else the service's marker was waiting already, with its task
+        derivation_queue(service_ids=[newly_marked])
     return Posted(deployment, created, changed)

@@ -22,12 +22,17 @@ logger = logging.getLogger(__name__)
 
 SWEEP_AFTER = timedelta(minutes=1)  # younger markers still have their own task on the way
 
-# Keeps the earlier of the stored and the new `since` (null: from the beginning). Also used by
-# integrations.services.deployment_post, which marks inside its one statement.
+# Keeps the earlier of the stored and the new `since` (null: from the beginning), and returns each
+# marked service with whether its marker is new: a marker that was already there has its task on
+# the way (or the sweep's), and that task reads the marker when it starts, or finds it changed when
+# it ends and queues itself again (derivation_run). So a burst of records for one service queues
+# one task, not one per record. Also used by integrations.services.deployment_post, which marks
+# inside its one statement.
 MARK_CONFLICT = """ON CONFLICT (organization_id, service_id) DO UPDATE SET
     since = CASE WHEN pending.since IS NULL OR excluded.since IS NULL THEN NULL
                  ELSE least(pending.since, excluded.since) END,
-    marked_at = excluded.marked_at"""
+    marked_at = excluded.marked_at
+RETURNING service_id, xmax = 0 AS fresh"""  # xmax is 0 on a row this statement inserted
 
 _MARK_SQL = f"""
 INSERT INTO {DerivationPending._meta.db_table} AS pending (organization_id, service_id, since, marked_at)
@@ -39,14 +44,15 @@ SELECT %s, service_id, since, %s FROM unnest(%s::bigint[], %s::timestamptz[]) AS
 def derivation_mark(*, since_by_service: dict[int, datetime | None]) -> None:
     """Record that these services' derived data must be refreshed from ``since`` (None: from the
     beginning), keeping the earliest of an existing marker's and the new one, and queue the task
-    after commit. One statement however many services."""
+    after commit for the services that had no marker. One statement however many services."""
     if not since_by_service:
         return
     service_ids = sorted(since_by_service)
     with connection.cursor() as cursor:
         cursor.execute(_MARK_SQL, [require_org_id(), timezone.now(), service_ids,
                                    [since_by_service[s] for s in service_ids]])
-    derivation_queue(service_ids=service_ids)
+        fresh = sorted(service_id for service_id, is_fresh in cursor.fetchall() if is_fresh)
+    derivation_queue(service_ids=fresh)
 
 
 def derivation_queue(*, service_ids: list[int]) -> None:
@@ -67,14 +73,16 @@ def _try_lock(service_id: int) -> bool:
 @transaction.atomic
 def derivation_run(*, service_id: int) -> bool:
     """Pay one service's marker: run the derivation from the marker's ``since``, then delete the
-    marker unless a newer mark arrived meanwhile (then the next run covers it). Safe to run
-    twice or concurrently: a second run while one holds the service skips. Returns whether the
-    derivation ran."""
+    marker unless a newer mark arrived meanwhile (which queued no task of its own: this run queues
+    the next one, after commit). Safe to run twice or concurrently: a second run while one holds
+    the service skips. Returns whether the derivation ran."""
     marker = DerivationPending.objects.filter(service_id=service_id).first()
     if marker is None or not _try_lock(service_id):
         return False
     derivation.delivery_derive(service_id=service_id, since=marker.since)
-    DerivationPending.objects.filter(pk=marker.pk, marked_at=marker.marked_at).delete()
+    deleted, _by_model = DerivationPending.objects.filter(pk=marker.pk, marked_at=marker.marked_at).delete()
+    if not deleted:
+        derivation_queue(service_ids=[service_id])
     return True
 
 

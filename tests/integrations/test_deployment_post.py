@@ -216,3 +216,16 @@ def test_stored_rollbacks_are_found_through_their_index_not_by_reading_every_dep
         cursor.execute("RESET plan_cache_mode")
     rollback = plan[plan.index("CTE rollback"):plan.index("CTE state")]
     assert "deployment_rollback_target" in rollback
+
+
+def test_posts_for_a_service_whose_derivation_waits_queue_no_more_tasks(
+        api_a, catalog_a, org_a, in_org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        for number in range(3):
+            assert api_a.post(URL, body(external_id=f"gha-{number}"), format="json").status_code == 201
+    assert len(queued) == 1  # the first post's marker is paid by one run, which reads it when it starts
+    with in_org(org_a):
+        DerivationPending.objects.all().delete()
+    with django_capture_on_commit_callbacks() as queued:
+        assert api_a.post(URL, body(external_id="gha-9"), format="json").status_code == 201
+    assert len(queued) == 1

@@ -36,7 +36,8 @@ def test_the_task_runs_the_derivation_from_the_marker_and_pays_it(org_a, org_b, 
         assert DerivationPending.objects.count() == 1
 
 
-def test_a_mark_arriving_during_the_derivation_is_left_for_the_next_run(org_a, in_org, derive_calls, monkeypatch):
+def test_a_mark_arriving_during_the_derivation_is_left_for_the_next_run(
+        org_a, in_org, derive_calls, monkeypatch, django_capture_on_commit_callbacks):
     import integrations.derivation as module
 
     service = ServiceFactory(organization=org_a)
@@ -47,9 +48,27 @@ def test_a_mark_arriving_during_the_derivation_is_left_for_the_next_run(org_a, i
         derivation_mark(since_by_service={service_id: utc(2024, 1, 1)})
 
     monkeypatch.setattr(module, "delivery_derive", derive_while_new_records_arrive)
-    tasks.derivation_run_task(org_a.pk, service_id=service.pk)
+    with django_capture_on_commit_callbacks() as queued:
+        tasks.derivation_run_task(org_a.pk, service_id=service.pk)
+    assert len(queued) == 1  # the mark found the marker waiting and queued nothing: the run queues its successor
     with in_org(org_a):
         assert DerivationPending.objects.get().since == utc(2024, 1, 1)
+    monkeypatch.setattr(module, "delivery_derive", lambda **kwargs: None)
+    with django_capture_on_commit_callbacks() as queued:
+        tasks.derivation_run_task(org_a.pk, service_id=service.pk)
+    assert queued == []  # paid, nothing new: nothing to follow
+
+
+def test_marks_for_a_service_whose_marker_waits_queue_no_more_tasks(org_a, in_org, django_capture_on_commit_callbacks):
+    one, two = ServiceFactory.create_batch(2, organization=org_a)
+    with in_org(org_a), django_capture_on_commit_callbacks() as queued:
+        derivation_mark(since_by_service={one.pk: T0})
+        derivation_mark(since_by_service={one.pk: T0 - timedelta(days=1), two.pk: T0})
+        derivation_mark(since_by_service={one.pk: T0, two.pk: None})
+    assert len(queued) == 2  # one task per service, however many records marked it
+    with in_org(org_a):
+        assert dict(DerivationPending.objects.values_list("service_id", "since")) == {
+            one.pk: T0 - timedelta(days=1), two.pk: None}
 
 
 def test_the_sweep_queues_markers_no_task_paid(org_a, org_b, in_org, derive_calls, django_capture_on_commit_callbacks):

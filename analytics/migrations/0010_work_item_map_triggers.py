@@ -5,16 +5,11 @@ work items stored so far. Apart from 0009 for the reason 0004 is apart from 0003
 from django.db import migrations
 
 from analytics.streammap.items import INSTALL, UNINSTALL, work_item_maps_rebuild
-from vsm.tenancy.context import tenant_context
+from vsm.tenancy.migration_fill import fill_each_organization
 
 
 def fill_existing(apps, schema_editor):
-    organizations = apps.get_model("tenancy", "Organization").objects.values_list("pk", flat=True)
-    for org_id in organizations:
-        with tenant_context(org_id), schema_editor.connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            work_item_maps_rebuild(cursor=cursor)
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    fill_each_organization(apps, schema_editor, lambda cursor: work_item_maps_rebuild(cursor=cursor))
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,7 @@ it. A stage's waiting time is then the difference of two stored numbers (exact: 
 as the intersection sums them), read while the stored instants are still the item's.
 
 Kept up to date by
-- triggers on the work item and transition tables (installed by migration 0009), once per
+- triggers on the work item and transition tables (installed by migration 0010), once per
   statement with the ids of the items it touched, whatever wrote it; they are named to run after
   analytics.flow.store's, whose flow instants (flow start, done time) they read;
 - ``work_item_maps_refresh_keys``, after analytics.streammap.store rewrote delivery events: the
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from analytics.item_triggers import item_triggers
 from analytics.models import WorkItemFlow, WorkItemMap, WorkKeyDelivery
 from analytics.streammap.events import EVENTS
 from integrations.models import WorkItem, WorkItemTransition
@@ -82,43 +83,11 @@ LANGUAGE sql AS $$
 $$;
 """
 
-# Transition tables are allowed on single-event triggers only: one trigger per event.
-_TRIGGER_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION analytics_work_item_map_items() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM analytics_work_item_map_refresh(ARRAY(SELECT DISTINCT id FROM changed));
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION analytics_work_item_map_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM analytics_work_item_map_refresh(ARRAY(SELECT DISTINCT work_item_id FROM changed));
-    RETURN NULL;
-END $$;
-"""
-_TRIGGERS = [
-    (ITEMS, "INSERT", "NEW", "analytics_work_item_map_items"),
-    (ITEMS, "UPDATE", "NEW", "analytics_work_item_map_items"),
-    (TRANSITIONS, "INSERT", "NEW", "analytics_work_item_map_transitions"),
-    (TRANSITIONS, "UPDATE", "NEW", "analytics_work_item_map_transitions"),
-    (TRANSITIONS, "DELETE", "OLD", "analytics_work_item_map_transitions"),
-]
-
-
-def _trigger_name(table: str, event: str) -> str:
-    # PostgreSQL fires a table's triggers for one event in name order: "analytics_map_" comes after
-    # "analytics_flow_", so the flow row this reads is already written.
-    return f"analytics_map_{table.removeprefix('integrations_')}_{event.lower()}"
-
-
-INSTALL = REFRESH_FUNCTION + _TRIGGER_FUNCTIONS + "".join(
-    f"CREATE TRIGGER {_trigger_name(table, event)} AFTER {event} ON {table} "
-    f"REFERENCING {side} TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
-    for table, event, side, function in _TRIGGERS)
-UNINSTALL = "".join(f"DROP TRIGGER IF EXISTS {_trigger_name(table, event)} ON {table};\n"
-                    for table, event, _side, _function in _TRIGGERS) + (
-    "DROP FUNCTION IF EXISTS analytics_work_item_map_items(); "
-    "DROP FUNCTION IF EXISTS analytics_work_item_map_transitions(); "
-    "DROP FUNCTION IF EXISTS analytics_work_item_map_refresh(bigint[]);")
+# PostgreSQL fires a table's triggers for one event in name order: "analytics_map_" comes after
+# "analytics_flow_" (analytics.flow.store), so the flow row this reads is already written.
+_TRIGGERS_INSTALL, _TRIGGERS_UNINSTALL = item_triggers(name="analytics_map", refresh="analytics_work_item_map_refresh")
+INSTALL = REFRESH_FUNCTION + _TRIGGERS_INSTALL
+UNINSTALL = _TRIGGERS_UNINSTALL + "DROP FUNCTION IF EXISTS analytics_work_item_map_refresh(bigint[]);"
 
 
 def work_item_maps_refresh_keys(*, keys: list[str], cursor) -> None:

@@ -102,3 +102,10 @@ def test_a_derivation_rewrites_the_rows_of_the_keys_it_changed(org_a):
     assert after[untouched.pk] == before[untouched.pk] and after[changed.pk] != before[changed.pk]
     with tenant_context(org_a):
         assert WorkItemMap.objects.count() == 2
+
+
+def test_a_deleted_work_item_takes_its_row_with_it(org_a):
+    work_item = item(org_a, created="03-01 08:00", key="ABC-8", moves=[("03-01 09:00", "Blocked")])
+    with tenant_context(org_a):
+        work_item.delete()
+        assert not WorkItemMap.objects.exists()

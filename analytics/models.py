@@ -124,6 +124,26 @@ class WorkKeyDelivery(TenantScopedModel):
         return f"delivery of {self.key}"
 
 
+class WorkItemMap(TenantScopedModel):
+    """The value stream map's row of one work item (analytics.streammap.items says how it is
+    kept): its waiting intervals (tracker status waits and its key's delivery waits, merged) and,
+    at the instant of each stored event, the seconds it had waited so far, so that the map takes a
+    stage's waiting time as a difference instead of intersecting intervals per request. The
+    instants are kept with them: the map uses the differences only while they still match."""
+
+    work_item = models.OneToOneField("integrations.WorkItem", on_delete=models.CASCADE, related_name="map")
+    instants = ArrayField(
+        models.DateTimeField(null=True), default=list, blank=True,
+        help_text="each event's instant in the order of analytics.streammap.events, none for the gate")
+    waited = ArrayField(models.DecimalField(max_digits=20, decimal_places=6, null=True), default=list, blank=True,
+                        help_text="seconds spent waiting before each of those instants")
+    waiting = ArrayField(DateTimeRangeField(), default=list, blank=True,
+                         help_text="status waits and the key's delivery waits, merged")
+
+    def __str__(self) -> str:
+        return f"value stream map row of work item {self.work_item_id}"
+
+
 class GoalScope(models.TextChoices):
     ORGANIZATION = "organization", "Organization"
     VALUE_STREAM = "value_stream", "Value stream"

@@ -13,10 +13,12 @@ merge commits (the commits' first production deployment set as the DORA derivati
 Measures `GET metrics/flow/` and `GET metrics/value-stream-map/` through the whole stack with a
 token (median of `--runs`) for 90 days, 1 year and 2 years, against a floor measured in the same
 run: one statement counting the window's done items and their transitions. The map is also
-requested with the statement of commit 499815d (read from git), which found every item's pull
-request and deployment events per request, before they were stored by the derivation
-(analytics.streammap.store): the same-run baseline of the stored events, whose answer must be the
-same. Storing them costs what `work_key_deliveries_refresh` takes per service (timed in the fill). The statement timeout
+requested with the statement of commit c99dc35 (read from git), which merged every item's status
+waits with its key's delivery waits and intersected them with each stage per request, before the
+map rows of analytics.streammap.items stored each item's seconds waited: the same-run baseline,
+whose answer must be the same. Storing the delivery events and the items' rows costs what
+`map_deliveries_refresh` takes per service (timed in the fill; the items' rows are also written
+by the triggers while the work items and transitions are copied). The statement timeout
 is set to `--limit` seconds for the run (default 120): a request cancelled by it is reported as
 "> limit" (what the code before the stored flow instants did from 90 days on).
 """
@@ -46,7 +48,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from analytics.streammap.store import work_key_deliveries_refresh
+from analytics.streammap.store import map_deliveries_refresh
 from environments.models import Environment
 from integrations.models import Commit, Deployment, DeploymentCommit, PullRequest, WorkItem, WorkItemTransition
 from vsm.tenancy.actor import Actor
@@ -55,7 +57,7 @@ from vsm.tenancy.models import Organization
 from vsm.tenancy.roles import Role
 from vsm.tenancy.services import api_token_create
 
-PER_REQUEST_COMMIT = "499815d"
+PER_REQUEST_COMMIT = "c99dc35"
 LIMIT_SECONDS = int(os.environ["DATABASE_STATEMENT_TIMEOUT_MS"]) // 1000
 DAYS = 730
 HOUR = timedelta(hours=1)
@@ -152,10 +154,12 @@ def fill(*, items: int, services: int, seed: int = 11) -> dict[str, float]:
                                  FROM unnest(%s::bigint[], %s::bigint[]) AS f(commit, deployment)
                                 WHERE c.id = f.commit AND c.organization_id = %s""",
                            [list(first_production), list(first_production.values()), org.pk])
+        with connection.cursor() as cursor:  # the derivation's statements on tables with statistics
+            cursor.execute("ANALYZE")
         clock = time.perf_counter()
         for service in created:  # what each service's derivation adds for the map
-            work_key_deliveries_refresh(service_id=service.pk, since=None)
-        timings[f"store the map's delivery events, {services} services"] = time.perf_counter() - clock
+            map_deliveries_refresh(service_id=service.pk, since=None)
+        timings[f"store the map's delivery events and item rows, {services} services"] = time.perf_counter() - clock
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     return timings

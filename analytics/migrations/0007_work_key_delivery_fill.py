@@ -5,16 +5,12 @@ end of that migration, outside any tenant context."""
 from django.db import migrations
 
 from analytics.streammap.store import work_key_deliveries_refresh
-from vsm.tenancy.context import tenant_context
+from vsm.tenancy.migration_fill import fill_each_organization
 
 
 def fill_existing(apps, schema_editor):
-    organizations = apps.get_model("tenancy", "Organization").objects.values_list("pk", flat=True)
-    for org_id in organizations:
-        with tenant_context(org_id), schema_editor.connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            work_key_deliveries_refresh(service_id=None, since=None, cursor=cursor)
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    fill_each_organization(apps, schema_editor,
+                           lambda cursor: work_key_deliveries_refresh(service_id=None, since=None, cursor=cursor))
 
 
 class Migration(migrations.Migration):

@@ -16,7 +16,10 @@ How an item's events are found (docs/analytics.md, "Value stream map"):
 Waiting intervals, merged so overlapping ones count once: time in a tracker status marked
 waiting; the key's stored waits (a pull request open before its first review, a merged change
 queued before its first test deployment started); a change whose release gate passed, queued
-before its production deployment started. The rest of a stage is active.
+before its production deployment started. The rest of a stage is active. The first two are
+stored per item with the seconds waited before each event (analytics.streammap.items): a stage's
+waiting time is the difference of two of them, unless the gate is involved (the gate as the
+stage's event, or the gate's queue), where the stored intervals are intersected with the stage.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from analytics.flow.scope import work_items
-from analytics.models import WorkKeyDelivery
-from analytics.streammap.events import EVENTS, Stage
-from integrations.models import WorkItemTransition
+from analytics.models import WorkItemMap, WorkKeyDelivery
+from analytics.streammap.events import EVENT_ORDER, Stage
+from analytics.streammap.items import STORED_EVENTS, instants_sql, seconds_inside
 from releases.models import Phase, Release
 from vsm.tenancy.context import require_org_id
 
@@ -36,18 +39,12 @@ def _table(model) -> str:
     return model._meta.db_table
 
 
-def _event(column: str) -> str:
-    """The instant of the event named in `column` (a stage's start_event or end_event)."""
-    cases = " ".join(f"WHEN '{name}' THEN e.{name}" for name in EVENTS)
-    return f"(CASE {column} {cases} END)"
-
-
 _MEASURED = """
 WITH items AS MATERIALIZED (
     -- Only the items that can be in the window: done in it (the stored done time, by index), or
     -- whose key's changes all reached production in it (the stored delivery events, by index).
     SELECT scoped.*, ev.pr_opened, ev.pr_first_review, ev.pr_merged, ev.first_test_deploy, ev.production_deploy,
-           ev.production_started, ev.waiting AS delivery_waiting
+           ev.production_started
     FROM ({items}) scoped LEFT JOIN {stored} ev ON ev.organization_id = %(org)s AND ev.key = scoped.key
     WHERE (scoped.done_at >= %(start)s AND scoped.done_at < %(end)s) OR scoped.key IN (
         SELECT window_keys.key FROM {stored} window_keys
@@ -68,40 +65,38 @@ gates AS (
 e AS (
     SELECT i.id, i.key, i.title, i.url, i.created_at AS work_created, i.work_started, i.pr_opened,
            i.pr_first_review, i.pr_merged, i.first_test_deploy, g.gate_passed, i.production_deploy,
-           i.done_at AS work_done, i.production_started, i.delivery_waiting
-    FROM items i LEFT JOIN gates g ON g.item_id = i.id
+           i.done_at AS work_done, i.production_started, m.waited, m.waiting,
+           -- Queued after the release gate until the last of the production deployments started
+           -- (each pull request's queue starts at the gate, so together they reach the latest start).
+           CASE WHEN g.gate_passed < i.production_started
+                THEN tstzrange(g.gate_passed, i.production_started) END AS gate_queue,
+           -- Every event's instant, in the order of the stages' slots.
+           {at} AS at,
+           -- The stored seconds waited hold while they were taken at the item's instants of now.
+           m.instants IS NOT DISTINCT FROM {instants} AS stored_hold
+    FROM items i LEFT JOIN gates g ON g.item_id = i.id LEFT JOIN {maps} m ON m.work_item_id = i.id
     WHERE (i.done_at >= %(start)s AND i.done_at < %(end)s)
        OR (i.production_deploy >= %(start)s AND i.production_deploy < %(end)s)
 ),
-statuses AS (
-    SELECT t.work_item_id AS item_id, t.at, t.to_waiting,
-           COALESCE(LEAD(t.at) OVER (PARTITION BY t.work_item_id ORDER BY t.at, t.id), 'infinity') AS until
-    FROM {transition} t JOIN e ON e.id = t.work_item_id WHERE t.organization_id = %(org)s
-),
-waits AS (
-    SELECT item_id, tstzrange(at, until) AS span FROM statuses WHERE to_waiting AND until > at
-    UNION ALL
-    SELECT e.id, span FROM e CROSS JOIN LATERAL unnest(e.delivery_waiting) AS span
-    UNION ALL
-    -- Queued after the release gate until the last of the production deployments started (each
-    -- pull request's queue starts at the gate, so together they reach the latest start).
-    SELECT e.id, tstzrange(e.gate_passed, e.production_started) FROM e WHERE e.gate_passed < e.production_started
-),
-waiting AS (SELECT item_id, range_agg(span) AS spans FROM waits WHERE item_id IN (SELECT id FROM e) GROUP BY item_id),
-stages AS (SELECT * FROM UNNEST(%(positions)s::int[], %(starts)s::text[], %(ends)s::text[])
-           AS s(pos, start_event, end_event)),
+stages AS (SELECT * FROM UNNEST(%(positions)s::int[], %(start_slots)s::int[], %(end_slots)s::int[])
+           AS s(pos, start_slot, end_slot)),
 spans AS (
-    SELECT s.pos, e.id AS item_id, e.key, e.title, e.url, {start} AS started, {end} AS ended
+    SELECT s.pos, e.id AS item_id, e.key, e.title, e.url, e.at[s.start_slot] AS started, e.at[s.end_slot] AS ended,
+           CASE WHEN e.stored_hold AND e.gate_queue IS NULL
+                THEN e.waited[s.end_slot] - e.waited[s.start_slot] END AS waited,
+           e.waiting AS waits, e.gate_queue
     FROM e CROSS JOIN stages s
 ),
 measured AS (
-    -- The waiting hours as a lateral join, computed once per row: as a subquery in the select
-    -- list it was computed again for every aggregate that reads it.
-    SELECT spans.*, EXTRACT(EPOCH FROM ended - started) / 3600.0 AS hours, inside.waiting
-    FROM spans LEFT JOIN waiting w ON w.item_id = spans.item_id
-    CROSS JOIN LATERAL (
-        SELECT COALESCE(SUM(EXTRACT(EPOCH FROM upper(part) - lower(part))), 0) / 3600.0 AS waiting
-        FROM UNNEST(w.spans * tstzmultirange(tstzrange(started, ended))) AS part) inside
+    -- The waiting hours as a lateral join, computed once per row (as a subquery in the select list
+    -- it was computed again for every aggregate that reads it; OFFSET 0 keeps it a subquery): the
+    -- difference of the stored seconds, else (a gate's queue, or the gate as a stage's event)
+    -- the stored intervals, with the gate's queue, intersected with the stage.
+    SELECT spans.pos, spans.item_id, spans.key, spans.title, spans.url, spans.started, spans.ended,
+           inside.hours, inside.waiting
+    FROM spans CROSS JOIN LATERAL (
+        SELECT EXTRACT(EPOCH FROM ended - started) / 3600.0 AS hours,
+               COALESCE(spans.waited, {waited_inside}) / 3600.0 AS waiting OFFSET 0) inside
     WHERE started IS NOT NULL AND ended IS NOT NULL AND ended >= started
 )
 """
@@ -121,14 +116,18 @@ def measured_sql(query, stages: list[Stage], tail: str, **extra) -> tuple[str, d
     items_sql = pieces[0] + "".join(f"%(item_{n})s{piece}" for n, piece in enumerate(pieces[1:]))
     whole = Stage("Whole map", stages[0].start_event, stages[-1].end_event)
     rows = [*stages, whole]
+    # The item's instants of now, as the stored row lists them (analytics.streammap.items).
+    now = {**{name: f"i.{name}" for name in STORED_EVENTS}, "work_created": "i.created_at", "work_done": "i.done_at"}
     sql = _MEASURED.format(
         items=items_sql, stored=_table(WorkKeyDelivery), release=_table(Release), phase=_table(Phase),
-        transition=_table(WorkItemTransition), start=_event("s.start_event"),
-        end=_event("s.end_event"))
+        maps=_table(WorkItemMap), instants=instants_sql(now), at=instants_sql({**now, "gate_passed": "g.gate_passed"}),
+        waited_inside=seconds_inside(
+            "(tstzmultirange(VARIADIC spans.waits) + COALESCE(tstzmultirange(spans.gate_queue), '{}'))",
+            "tstzrange(started, ended)"))
     params = {
         **{f"item_{n}": value for n, value in enumerate(items_params)},
         "org": require_org_id(), "start": query.start, "end": query.end,
-        "positions": list(range(len(rows))), "starts": [s.start_event for s in rows],
-        "ends": [s.end_event for s in rows], **extra,
+        "positions": list(range(len(rows))), "start_slots": [EVENT_ORDER[s.start_event] + 1 for s in rows],
+        "end_slots": [EVENT_ORDER[s.end_event] + 1 for s in rows], **extra,
     }
     return sql + tail, params

@@ -23,7 +23,8 @@ when ``since`` is None; else those of its pull requests that changed from ``sinc
 reviewed, merged, closed, or their merge commit committed), and those whose stored row is missing,
 incomplete (no test or production deployment yet) or has either deployment from ``since`` on. A
 deployment or commit that changed is dated from ``since`` on, so it can only move those events.
-A key no pull request names any more loses its row.
+A key no pull request names any more loses its row. The work items of the keys whose row changed
+get their value stream map row recomputed (analytics.streammap.items).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from django.db import connection
 from django.dispatch import receiver
 
 from analytics.models import WorkKeyDelivery
+from analytics.streammap.items import work_item_maps_refresh_keys
 from integrations.delivery_rules import DELIVERY_PARAMS, live_sql
 from integrations.derivation import delivery_derived
 from integrations.models import Commit, Deployment, DeploymentCommit, PullRequest
@@ -107,7 +109,9 @@ computed AS (
 gone AS (
     DELETE FROM {STORED} ev WHERE ev.organization_id = %(org)s AND ev.key IN (SELECT key FROM keys)
        AND ev.key NOT IN (SELECT key FROM computed)
-)
+    RETURNING ev.key
+),
+written AS (
 INSERT INTO {STORED} AS ev (organization_id, key, pr_opened, pr_first_review, pr_merged, first_test_deploy,
                             production_deploy, production_started, waiting)
 SELECT %(org)s, c.key, c.pr_opened, c.pr_first_review, c.pr_merged, c.first_test_deploy, c.production_deploy,
@@ -121,19 +125,32 @@ ON CONFLICT (organization_id, key) DO UPDATE SET
         ev.production_started, ev.waiting) IS DISTINCT FROM
        (excluded.pr_opened, excluded.pr_first_review, excluded.pr_merged, excluded.first_test_deploy,
         excluded.production_deploy, excluded.production_started, excluded.waiting)
+RETURNING ev.key
+)
+-- The keys whose row changed: their work items' map rows are recomputed next (analytics.streammap.items).
+SELECT key FROM gone UNION ALL SELECT key FROM written
 """
 
 
-def work_key_deliveries_refresh(*, service_id: int | None, since: datetime | None, cursor=None) -> None:
+def work_key_deliveries_refresh(*, service_id: int | None, since: datetime | None, cursor=None) -> list[str]:
     """Recompute the stored rows of the keys named by `service_id`'s pull requests (every
-    service's with None) whose events may have moved from `since` on (all of them with None)."""
+    service's with None) whose events may have moved from `since` on (all of them with None).
+    Returns the keys whose row changed."""
     if cursor is None:
         with connection.cursor() as own:
             return work_key_deliveries_refresh(service_id=service_id, since=since, cursor=own)
     cursor.execute(_REFRESH, {**DELIVERY_PARAMS, "org": require_org_id(), "service": service_id, "since": since})
-    return None
+    return [key for (key,) in cursor.fetchall()]
+
+
+def map_deliveries_refresh(*, service_id: int, since: datetime | None) -> None:
+    """What a derivation of `service_id` from `since` adds for the map: the keys' delivery events,
+    then the map rows of the work items whose key's events changed."""
+    with connection.cursor() as cursor:
+        keys = work_key_deliveries_refresh(service_id=service_id, since=since, cursor=cursor)
+        work_item_maps_refresh_keys(keys=keys, cursor=cursor)
 
 
 @receiver(delivery_derived, dispatch_uid="analytics-streammap-key-deliveries")
 def _on_delivery_derived(*, service_id: int, since: datetime | None, **kwargs) -> None:
-    work_key_deliveries_refresh(service_id=service_id, since=since)
+    map_deliveries_refresh(service_id=service_id, since=since)

@@ -19,3 +19,4 @@ BUILDERS = {
 }
 SAMPLES: dict = {}
 BUILDERS["analytics.workitemflow"] = lambda org, rows: f.work_item_flow(rows["integrations.workitem"])
+BUILDERS["analytics.workitemmap"] = lambda org, rows: f.work_item_map(rows["integrations.workitem"])

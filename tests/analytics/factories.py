@@ -11,6 +11,7 @@ from analytics.models import (
     MetricGoal,
     ValueStreamStage,
     WorkItemFlow,
+    WorkItemMap,
     WorkKeyDelivery,
 )
 from tests.factories import ServiceFactory, TenantFactory, same_org
@@ -48,6 +49,13 @@ def work_item_flow(work_item):
     """The stored flow row of `work_item`: PostgreSQL writes it with the item (analytics.flow.store)."""
     with tenant_context(work_item.organization_id):
         return WorkItemFlow.objects.get(work_item=work_item)
+
+
+def work_item_map(work_item):
+    """The stored value stream map row of `work_item`: PostgreSQL writes it with the item
+    (analytics.streammap.items)."""
+    with tenant_context(work_item.organization_id):
+        return WorkItemMap.objects.get(work_item=work_item)
 
 
 class MetricGoalFactory(TenantFactory):

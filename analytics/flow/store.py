@@ -15,11 +15,11 @@ from __future__ import annotations
 from django.db import connection
 
 from analytics.flow.scope import DONE, IN_PROGRESS
+from analytics.item_triggers import ITEMS, TRANSITIONS, item_triggers, items_changed
 from analytics.models import WorkItemFlow
-from integrations.models import WorkItem, WorkItemTransition
 from vsm.tenancy.context import require_org_id
 
-FLOWS, ITEMS, TRANSITIONS = (model._meta.db_table for model in (WorkItemFlow, WorkItem, WorkItemTransition))
+FLOWS = WorkItemFlow._meta.db_table
 
 REFRESH_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION analytics_work_item_flow_refresh(item_ids bigint[]) RETURNS void
@@ -45,65 +45,21 @@ LANGUAGE sql AS $$
 $$;
 """
 
-# A statement's rows reach the functions as transition tables, which PostgreSQL allows on
-# single-event triggers only: one trigger per event. Each trigger refreshes only the items whose
-# flow instants the statement can have moved, so an ingest that only records when it last saw an
-# item (every replayed page) or adds a history entry that is neither the start of work nor its end
-# recomputes nothing.
-_FLOW_INPUTS = "status_category, started_at, created_at, resolved_at"  # the item columns read above
-_TRIGGER_FUNCTIONS = f"""
-CREATE OR REPLACE FUNCTION analytics_work_item_flow_items() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM analytics_work_item_flow_refresh(ARRAY(SELECT DISTINCT id FROM changed));
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION analytics_work_item_flow_items_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM analytics_work_item_flow_refresh(ARRAY(
-        SELECT DISTINCT n.id FROM changed n JOIN before o ON o.id = n.id
-         WHERE (n.{_FLOW_INPUTS.replace(", ", ", n.")}) IS DISTINCT FROM (o.{_FLOW_INPUTS.replace(", ", ", o.")})));
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION analytics_work_item_flow_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM analytics_work_item_flow_refresh(ARRAY(SELECT DISTINCT work_item_id FROM changed));
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE FUNCTION analytics_work_item_flow_transitions_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- An entry into progress may be the first one; an entry into done counts only for a done item
-    -- the tracker gave no resolution time.
-    PERFORM analytics_work_item_flow_refresh(ARRAY(
-        SELECT DISTINCT c.work_item_id FROM changed c
-         WHERE c.to_category = '{IN_PROGRESS}'
-            OR c.to_category = '{DONE}' AND EXISTS (
-               SELECT FROM {ITEMS} w WHERE w.id = c.work_item_id AND w.status_category = '{DONE}'
-                                       AND w.resolved_at IS NULL)));
-    RETURN NULL;
-END $$;
-"""
-_TRIGGERS = [
-    (ITEMS, "INSERT", "NEW TABLE AS changed", "analytics_work_item_flow_items"),
-    (ITEMS, "UPDATE", "OLD TABLE AS before NEW TABLE AS changed", "analytics_work_item_flow_items_update"),
-    (TRANSITIONS, "INSERT", "NEW TABLE AS changed", "analytics_work_item_flow_transitions_insert"),
-    (TRANSITIONS, "UPDATE", "NEW TABLE AS changed", "analytics_work_item_flow_transitions"),
-    (TRANSITIONS, "DELETE", "OLD TABLE AS changed", "analytics_work_item_flow_transitions"),
-]
-_FUNCTIONS = sorted({function for *_rest, function in _TRIGGERS})
-
-
-def _trigger_name(table: str, event: str) -> str:
-    return f"analytics_flow_{table.removeprefix('integrations_')}_{event.lower()}"
-
-
-INSTALL = REFRESH_FUNCTION + _TRIGGER_FUNCTIONS + "".join(
-    f"CREATE TRIGGER {_trigger_name(table, event)} AFTER {event} ON {table} "
-    f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
-    for table, event, tables, function in _TRIGGERS)
-UNINSTALL = "".join(f"DROP TRIGGER IF EXISTS {_trigger_name(table, event)} ON {table};\n"
-                    for table, event, _tables, _function in _TRIGGERS) + "".join(
-    f"DROP FUNCTION IF EXISTS {function}();\n" for function in _FUNCTIONS) + (
-    "DROP FUNCTION IF EXISTS analytics_work_item_flow_refresh(bigint[]);")
+# Only the items whose instants a statement can have moved are recomputed (analytics.item_triggers).
+FLOW_INPUTS = ("status_category", "started_at", "created_at", "resolved_at")  # the item columns read above
+# A history entry into progress may be the first one; one into done counts only for a done item the
+# tracker gave no resolution time.
+STARTS_OR_ENDS = f"""SELECT c.work_item_id FROM changed c
+ WHERE c.to_category = '{IN_PROGRESS}'
+    OR c.to_category = '{DONE}' AND EXISTS (SELECT FROM {ITEMS} w WHERE w.id = c.work_item_id
+                                            AND w.status_category = '{DONE}' AND w.resolved_at IS NULL)"""
+_TRIGGERS_INSTALL, _TRIGGERS_UNINSTALL = item_triggers(
+    name="analytics_flow", refresh="analytics_work_item_flow_refresh",
+    narrower={(ITEMS, "UPDATE"): items_changed(FLOW_INPUTS), (TRANSITIONS, "INSERT"): STARTS_OR_ENDS},
+    earlier_functions=("analytics_work_item_flow_items", "analytics_work_item_flow_items_update",
+                       "analytics_work_item_flow_transitions", "analytics_work_item_flow_transitions_insert"))
+INSTALL = REFRESH_FUNCTION + _TRIGGERS_INSTALL
+UNINSTALL = _TRIGGERS_UNINSTALL + "DROP FUNCTION IF EXISTS analytics_work_item_flow_refresh(bigint[]);"
 
 
 def work_item_flows_rebuild(*, cursor=None) -> None:

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from django.db import connection
 
-from analytics.item_triggers import item_triggers
+from analytics.flow.store import FLOW_INPUTS, STARTS_OR_ENDS
+from analytics.item_triggers import item_triggers, items_changed
 from analytics.models import WorkItemFlow, WorkItemMap, WorkKeyDelivery
 from analytics.streammap.events import EVENTS
 from integrations.models import WorkItem, WorkItemTransition
@@ -84,8 +85,16 @@ $$;
 """
 
 # PostgreSQL fires a table's triggers for one event in name order: "analytics_map_" comes after
-# "analytics_flow_" (analytics.flow.store), so the flow row this reads is already written.
-_TRIGGERS_INSTALL, _TRIGGERS_UNINSTALL = item_triggers(name="analytics_map", refresh="analytics_work_item_map_refresh")
+# "analytics_flow_" (analytics.flow.store), so the flow row this reads is already written. The row
+# reads the flow inputs, the key, and the history's waits: an item whose history has no waiting
+# status can only move through its flow instants.
+_TRIGGERS_INSTALL, _TRIGGERS_UNINSTALL = item_triggers(
+    name="analytics_map", refresh="analytics_work_item_map_refresh",
+    narrower={(ITEMS, "UPDATE"): items_changed((*FLOW_INPUTS, "key")),
+              (TRANSITIONS, "INSERT"): f"""{STARTS_OR_ENDS}
+              UNION ALL SELECT c.work_item_id FROM changed c WHERE EXISTS (
+                  SELECT FROM {TRANSITIONS} t WHERE t.work_item_id = c.work_item_id AND t.to_waiting)"""},
+    earlier_functions=("analytics_map_items", "analytics_map_transitions"))
 INSTALL = REFRESH_FUNCTION + _TRIGGERS_INSTALL
 UNINSTALL = _TRIGGERS_UNINSTALL + "DROP FUNCTION IF EXISTS analytics_work_item_map_refresh(bigint[]);"
 

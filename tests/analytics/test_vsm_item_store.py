@@ -9,7 +9,7 @@ from django.db import connection
 from analytics.models import WorkItemMap
 from analytics.streammap.items import MAPS, work_item_maps_rebuild
 from analytics.streammap.selectors import map_stages, value_stream_map, value_stream_map_records
-from integrations.models import WorkItemTransition
+from integrations.models import WorkItem, WorkItemTransition
 from releases.models import Phase, Release
 from tests.analytics.factories import ValueStreamStageFactory, work_item_map
 from tests.analytics.flow_support import item, utc
@@ -109,3 +109,34 @@ def test_a_deleted_work_item_takes_its_row_with_it(org_a):
     with tenant_context(org_a):
         work_item.delete()
         assert not WorkItemMap.objects.exists()
+
+
+def test_only_writes_that_can_move_the_row_recompute_it(org_a):
+    """A row set wrong on purpose stays wrong through writes that cannot move it (a replayed page
+    records when it saw the item; an entry into to-do in a history without waiting statuses) and
+    is put right by the first write that can (a waiting status, a new key)."""
+    work_item = item(org_a, created="03-01 09:00")
+
+    def wrong() -> bool:
+        with tenant_context(org_a):
+            return WorkItemMap.objects.get(work_item=work_item).instants == []
+
+    _rewrite(org_a, "instants = '{}'")
+    with tenant_context(org_a):
+        WorkItem.objects.filter(pk=work_item.pk).update(last_seen_at=utc("03-09 09:00"), title="Renamed")
+        WorkItemTransition.objects.create(work_item=work_item, external_id="back", at=utc("03-02 09:00"),
+                                          to_status="Backlog", to_category="todo")
+    assert wrong()
+    with tenant_context(org_a):
+        WorkItemTransition.objects.create(work_item=work_item, external_id="blocked", at=utc("03-03 09:00"),
+                                          to_status="Blocked", to_category="todo", to_waiting=True)
+    assert not wrong()
+    _rewrite(org_a, "instants = '{}'")
+    with tenant_context(org_a):
+        WorkItemTransition.objects.create(work_item=work_item, external_id="back-again", at=utc("03-04 09:00"),
+                                          to_status="Backlog", to_category="todo")
+    assert not wrong()  # it ends a wait
+    _rewrite(org_a, "instants = '{}'")
+    with tenant_context(org_a):
+        WorkItem.objects.filter(pk=work_item.pk).update(key="NEW-1")
+    assert not wrong()

@@ -15,7 +15,7 @@ def fill_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0009_work_item_map'),
+        ('analytics', '0010_work_item_map'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0007_work_key_delivery_fill'),
+        ('analytics', '0009_work_item_flow_organization_index'),
         ('integrations', '0007_deployment_rollback_target'),
         ('tenancy', '0002_invitation'),
     ]

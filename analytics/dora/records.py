@@ -47,11 +47,11 @@ _QUERIES = {
 }
 
 
-def _sql(metric: str, *, select: str, tail: str, counted: bool | None) -> str:
+def _sql(metric: str, *, select: str, tail: str, counted: bool | None, page: bool) -> str:
     ctes, _columns, source, counts, _order = _QUERIES[metric]
     alias = "ch" if metric == "change_lead_time" else "p"
     recoveries = metric == "failed_deployment_recovery_time"
-    production = production_cte(WINDOW_SCOPE, materialized=recoveries, recoveries=recoveries)
+    production = production_cte(WINDOW_SCOPE, materialized=recoveries, recoveries=recoveries, page=page)
     condition = "true" if counted is None else counts if counted else f"NOT ({counts})"
     sql = (f"WITH {production}{ctes} SELECT {select} FROM {source}"
            f" JOIN {SERVICES} s ON s.id = {alias}.service_id WHERE {condition} {tail}")
@@ -60,7 +60,7 @@ def _sql(metric: str, *, select: str, tail: str, counted: bool | None) -> str:
 
 def _count(params: dict, metric: str, counted: bool | None) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(_sql(metric, select="count(*)", tail="", counted=counted), params)
+        cursor.execute(_sql(metric, select="count(*)", tail="", counted=counted, page=False), params)
         return cursor.fetchone()[0]
 
 
@@ -78,7 +78,7 @@ def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int
         raise ValueError(f"unknown metric {metric}")
     _ctes, columns, _source, counts, order = _QUERIES[metric]
     sql = _sql(metric, select=f"{columns}, ({counts}) AS counted",
-               tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", counted=counted)
+               tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", counted=counted, page=True)
     with connection.cursor() as cursor:
         cursor.execute(sql, {**window_params(query), "limit": limit, "offset": offset})
         names = [column.name for column in cursor.description]

@@ -88,7 +88,8 @@ def timeline_figure(rows: list[dict]) -> SafeString | None:
         if hits:
             traces.append({
                 "type": "scatter", "mode": "markers", "name": label,
-                "x": [row["at"] for row in hits], "y": [row["environment"] for row in hits],
+                # The encoder's own text for a datetime, without its per-value dispatch (2,000 points).
+                "x": [row["at"].isoformat() for row in hits], "y": [row["environment"] for row in hits],
                 "marker": {"color": color, "symbol": symbol, "size": 10, "line": {"width": 1.5, "color": color}},
                 "text": [row["version"] or row["commit_sha"][:12] for row in hits],
                 "hovertemplate": f"%{{x}}<br>%{{y}} %{{text}}<br>{label}<extra></extra>"})

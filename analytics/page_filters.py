@@ -47,6 +47,10 @@ class Filters:
         return dataclasses.replace(self.query, window_from=self.query.window_from - length,
                                    window_to=self.query.window_to - length, interval=None)
 
+    def windows(self) -> list[MetricQuery]:
+        """The window and the one before it, whose reports a page with trends reads together."""
+        return [self.query, self.previous()]
+
     def periods(self, series: list[dict]) -> list[dict[str, date]]:
         """The from/to dates of each period of a series, clipped to the window (a week may start
         before the window does)."""
@@ -68,7 +72,12 @@ def filters_from_request(request, *, fixed: dict[str, str] | None = None, series
     (the value stream of a value stream dashboard, the service of a service page). With
     `series`, an interval is chosen when none is asked for: a day per point up to 60 days,
     a week beyond."""
-    get = request.GET
+    return filters_parse(request.GET, org=request.organization, fixed=fixed, series=series)
+
+
+def filters_parse(get: QueryDict, *, org, fixed: dict[str, str] | None = None, series: bool = True) -> Filters:
+    """filters_from_request for the organization `org` without a request: what a page asked for
+    with these parameters would read (analytics.dora.warm computes its reports ahead)."""
     values = {key: get.get(key, "").strip() for key in ("from", "to", "interval", *SCOPES)}
     values.update(fixed or {})
     window = get.get("window", "").strip()
@@ -76,14 +85,14 @@ def filters_from_request(request, *, fixed: dict[str, str] | None = None, series
         window = CUSTOM if values["from"] or values["to"] else DEFAULT_WINDOW
     filters = Filters(window=window, values=values)
     if window != CUSTOM:
-        today = timezone.localdate(timezone=request.organization.tzinfo)
+        today = timezone.localdate(timezone=org.tzinfo)
         values["from"], values["to"] = (today - timedelta(days=int(window) - 1)).isoformat(), today.isoformat()
     params = QueryDict(mutable=True)
     for key, value in values.items():
         if value and (key != "interval" or series):
             params[key] = value
     try:
-        filters.query = metric_query_parse(params=params, org=request.organization)
+        filters.query = metric_query_parse(params=params, org=org)
     except InvalidInput as error:
         filters.errors = error.fields or {"window": [error.message]}
         return filters

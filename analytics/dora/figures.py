@@ -1,10 +1,11 @@
 """The DORA pages' charts, drawn from dora_report's series and the service selectors' rows.
 Each function returns the HTML fragment analytics.charts makes, or None when there is nothing
-to draw (the template then explains what is missing)."""
+to draw (the template then explains what is missing). Figures are the plain dicts plotly's objects
+would give (analytics.charts.figure_html): building the objects validated every value, 0.1–0.2 s
+for a service's year of deployments on its timeline."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 from django.utils.safestring import SafeString
 
 from analytics import charts
@@ -40,7 +41,6 @@ def series_figure(series: list[dict], metric: Metric) -> SafeString | None:
     values = [_series_value(entry, metric) for entry in series]
     if all(value in (None, 0) for value in values):
         return None
-    # Plain dicts, as plotly's Bar and Scatter would give them: five of these on every dashboard.
     if metric.key == "deployment_frequency":
         trace = {"hovertemplate": "%{x}: %{y} deployments<extra></extra>", "marker": {"color": C["brand"]},
                  "name": "deployments", "x": periods, "y": values, "type": "bar"}
@@ -61,20 +61,20 @@ def correlation_figure(series: list[dict]) -> SafeString | None:
     if len(points) < 2:
         return None
     recovery = [entry["failed_deployment_recovery_time"].get("median_hours") for entry in points]
-    figure = go.Figure(go.Scatter(
-        x=[entry["deployment_frequency"]["deployments"] for entry in points],
-        y=[(entry["change_failure_rate"].get("rate") or 0) * 100 for entry in points],
-        text=[entry["period_start"] for entry in points],
-        customdata=[r if r is not None else "none" for r in recovery],
-        mode="markers",
-        marker={"size": [12 + min(r or 0, 168) / 6 for r in recovery],
-                "color": [r or 0 for r in recovery], "colorscale": [[0, C["ok"]], [0.5, C["warn"]], [1, C["bad"]]],
-                "cmin": 0, "cmax": 168, "showscale": True, "colorbar": {"title": {"text": "recovery h"}},
-                "line": {"width": 1, "color": C["ink"]}},
-        hovertemplate=("period from %{text}<br>%{x} deployments<br>%{y:.1f}% failed"
-                       "<br>median recovery: %{customdata} h<extra></extra>"),
-    ))
-    figure.update_layout(xaxis_title="deployments in the period", yaxis_title="change failure rate (%)")
+    figure = {"data": [{
+        "type": "scatter", "mode": "markers",
+        "x": [entry["deployment_frequency"]["deployments"] for entry in points],
+        "y": [(entry["change_failure_rate"].get("rate") or 0) * 100 for entry in points],
+        "text": [entry["period_start"] for entry in points],
+        "customdata": [r if r is not None else "none" for r in recovery],
+        "marker": {"size": [12 + min(r or 0, 168) / 6 for r in recovery],
+                   "color": [r or 0 for r in recovery], "colorscale": [[0, C["ok"]], [0.5, C["warn"]], [1, C["bad"]]],
+                   "cmin": 0, "cmax": 168, "showscale": True, "colorbar": {"title": {"text": "recovery h"}},
+                   "line": {"width": 1, "color": C["ink"]}},
+        "hovertemplate": ("period from %{text}<br>%{x} deployments<br>%{y:.1f}% failed"
+                          "<br>median recovery: %{customdata} h<extra></extra>"),
+    }], "layout": {"xaxis": {"title": {"text": "deployments in the period"}},
+                   "yaxis": {"title": {"text": "change failure rate (%)"}}}}
     return charts.figure_html(figure, label="Deployments against change failure rate and recovery time, per period")
 
 
@@ -82,17 +82,19 @@ def timeline_figure(rows: list[dict]) -> SafeString | None:
     """A service's deployments over time, one row per environment, marked by outcome."""
     if not rows:
         return None
-    figure = go.Figure()
+    traces = []
     for outcome, (label, color, symbol) in OUTCOMES.items():
         hits = [row for row in rows if row["outcome"] == outcome]
         if hits:
-            figure.add_trace(go.Scatter(
-                x=[row["at"] for row in hits], y=[row["environment"] for row in hits], mode="markers", name=label,
-                marker={"color": color, "symbol": symbol, "size": 10, "line": {"width": 1.5, "color": color}},
-                text=[row["version"] or row["commit_sha"][:12] for row in hits],
-                hovertemplate=f"%{{x}}<br>%{{y}} %{{text}}<br>{label}<extra></extra>"))
+            traces.append({
+                "type": "scatter", "mode": "markers", "name": label,
+                # The encoder's own text for a datetime, without its per-value dispatch (2,000 points).
+                "x": [row["at"].isoformat() for row in hits], "y": [row["environment"] for row in hits],
+                "marker": {"color": color, "symbol": symbol, "size": 10, "line": {"width": 1.5, "color": color}},
+                "text": [row["version"] or row["commit_sha"][:12] for row in hits],
+                "hovertemplate": f"%{{x}}<br>%{{y}} %{{text}}<br>{label}<extra></extra>"})
     environments = len({row["environment"] for row in rows})
-    figure.update_layout(yaxis={"type": "category", "rangemode": "normal"}, showlegend=True)
+    figure = {"data": traces, "layout": {"yaxis": {"type": "category", "rangemode": "normal"}, "showlegend": True}}
     return charts.figure_html(figure, label="Deployments over time by environment, failures and rollbacks marked",
                               height=160 + 40 * environments)
 
@@ -101,10 +103,11 @@ def lead_time_figure(buckets: list[dict]) -> SafeString | None:
     """How many changes took how long from commit to production, bars coloured by level."""
     if not any(bucket["changes"] for bucket in buckets):
         return None
-    figure = go.Figure(go.Bar(
-        x=[bucket["label"] for bucket in buckets], y=[bucket["changes"] for bucket in buckets],
-        marker_color=[charts.LEVEL_COLORS[bucket["level"]] for bucket in buckets],
-        customdata=[bucket["level"] for bucket in buckets],
-        hovertemplate="%{x}: %{y} changes (%{customdata})<extra></extra>"))
-    figure.update_layout(xaxis_title="lead time (commit to production)", yaxis_title="changes", showlegend=False)
+    figure = {"data": [{
+        "type": "bar", "x": [bucket["label"] for bucket in buckets], "y": [bucket["changes"] for bucket in buckets],
+        "marker": {"color": [charts.LEVEL_COLORS[bucket["level"]] for bucket in buckets]},
+        "customdata": [bucket["level"] for bucket in buckets],
+        "hovertemplate": "%{x}: %{y} changes (%{customdata})<extra></extra>"}],
+        "layout": {"xaxis": {"title": {"text": "lead time (commit to production)"}},
+                   "yaxis": {"title": {"text": "changes"}}, "showlegend": False}}
     return charts.figure_html(figure, label="Distribution of change lead times", height=260)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from analytics.dora.record_counts import rollup_record_count
 from analytics.dora.sql import CHANGES, INCIDENTS, SERVICES, WINDOW_SCOPE, production_cte, window_params
 from analytics.query import MetricQuery, query_param
 from vsm.errors import InvalidInput
@@ -46,22 +47,26 @@ _QUERIES = {
 }
 
 
-def _sql(query: MetricQuery, metric: str, *, select: str, tail: str, counted: bool | None) -> tuple[str, dict]:
+def _sql(metric: str, *, select: str, tail: str, counted: bool | None, page: bool) -> str:
     ctes, _columns, source, counts, _order = _QUERIES[metric]
     alias = "ch" if metric == "change_lead_time" else "p"
     recoveries = metric == "failed_deployment_recovery_time"
-    production = production_cte(WINDOW_SCOPE, materialized=recoveries, recoveries=recoveries)
+    production = production_cte(WINDOW_SCOPE, materialized=recoveries, recoveries=recoveries, page=page)
     condition = "true" if counted is None else counts if counted else f"NOT ({counts})"
     sql = (f"WITH {production}{ctes} SELECT {select} FROM {source}"
            f" JOIN {SERVICES} s ON s.id = {alias}.service_id WHERE {condition} {tail}")
-    return sql, window_params(query)
+    return sql
+
+
+def _count(params: dict, metric: str, counted: bool | None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(metric, select="count(*)", tail="", counted=counted, page=False), params)
+        return cursor.fetchone()[0]
 
 
 def dora_records_count(*, query: MetricQuery, metric: str, counted: bool | None = None) -> int:
-    sql, params = _sql(query, metric, select="count(*)", tail="", counted=counted)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+    """How many rows dora_records lists, counted in the records."""
+    return _count(window_params(query), metric, counted)
 
 
 def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int | None = None,
@@ -72,10 +77,10 @@ def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric}")
     _ctes, columns, _source, counts, order = _QUERIES[metric]
-    sql, params = _sql(query, metric, select=f"{columns}, ({counts}) AS counted",
-                       tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", counted=counted)
+    sql = _sql(metric, select=f"{columns}, ({counts}) AS counted",
+               tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", counted=counted, page=True)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "limit": limit, "offset": offset})
+        cursor.execute(sql, {**window_params(query), "limit": limit, "offset": offset})
         names = [column.name for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     explain = _EXPLAIN[metric]
@@ -94,8 +99,9 @@ def counted_parse(params) -> bool | None:
 
 
 class DoraRecordPages:
-    """dora_records as something a Paginator (the pages' or the API's) pages through: one count
-    query and one LIMIT/OFFSET query per page, whatever the size."""
+    """dora_records as something a Paginator (the pages' or the API's) pages through: the count
+    (from the rollups when they agree with the records, analytics.dora.record_counts) and one
+    LIMIT/OFFSET query per page, whatever the size."""
 
     def __init__(self, query: MetricQuery, metric: str, counted: bool | None = None):
         if metric not in METRICS:
@@ -103,7 +109,9 @@ class DoraRecordPages:
         self.query, self.metric, self.counted = query, metric, counted
 
     def count(self) -> int:
-        return dora_records_count(query=self.query, metric=self.metric, counted=self.counted)
+        params = window_params(self.query)  # the scope's services: one query for both counts
+        stored = rollup_record_count(params=params, query=self.query, metric=self.metric, counted=self.counted)
+        return _count(params, self.metric, self.counted) if stored is None else stored
 
     def __getitem__(self, page: slice) -> list[dict]:
         start = page.start or 0

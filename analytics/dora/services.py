@@ -27,8 +27,12 @@ COLUMNS = "service_id, day, deployments, failed, rework, open_failures, lead_tim
 
 
 def _rewrite(*, where_rows: str, where_facts: str, params: dict) -> None:
-    """Delete the rollup rows matching `where_rows` and insert the facts matching `where_facts`."""
+    """Delete the rollup rows matching `where_rows` and insert the facts matching `where_facts`;
+    the pages' reports are computed again after commit (analytics.dora.warm)."""
+    from analytics.dora import tasks  # here, not at the top: the tasks module imports the services
+
     rollups_changed(org_id=params["org"])
+    tasks.dora_reports_warm_queue(params["org"])
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {ROLLUPS} WHERE organization_id = %(org)s AND {where_rows}", params)
         cursor.execute(f"INSERT INTO {ROLLUPS} (organization_id, {COLUMNS}) SELECT %(org)s, {COLUMNS} FROM "

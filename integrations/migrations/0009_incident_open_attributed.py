@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalog', '0001_initial'),
         ('environments', '0003_environmentgroup_unique_slug_from_named_entity'),
-        ('integrations', '0007_deployment_rollback_target'),
+        ('integrations', '0008_work_item_redundant_indexes'),
         ('tenancy', '0002_invitation'),
     ]
 

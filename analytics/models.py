@@ -52,6 +52,22 @@ class DoraRollupState(TenantScopedModel):
         return f"DORA rollups in {self.time_zone}"
 
 
+class DoraChange(TenantScopedModel):
+    """One rewrite of the organization's rollups (analytics.dora.services): the newest row's id
+    names the state of its rollups, and reports read from them are kept in the cache under it
+    (analytics.dora.report_cache). Written in the rewrite's transaction, so a report can never be
+    stored under a state it was not computed from; only the newest row matters (the warm-up
+    removes the others)."""
+
+    organization = organization_key(db_index=False)  # dorachange_latest leads with it
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "-id"], name="dorachange_latest")]
+
+    def __str__(self) -> str:
+        return f"DORA rollups change {self.pk}"
+
+
 class ValueStreamStage(TenantScopedModel):
     """One stage of an organization's value stream map: the time of a work item from
     ``start_event`` to ``end_event`` (analytics.streammap.events lists the events, in their order).

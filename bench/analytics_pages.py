@@ -33,10 +33,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analytics.dora.records import dora_records_count
-from analytics.dora.report_cache import rollups_changed
 from analytics.dora.selectors import _PRELUDE, _aggregate, _facts, dora_reports
 from analytics.dora.sql import window_params
 from analytics.dora.warm import dora_reports_warm
+from analytics.models import DoraChange
 from analytics.query import metric_query_parse
 from vsm.accounts.models import User
 from vsm.tenancy.context import tenant_context
@@ -106,10 +106,16 @@ def report_floor(org: Organization, params: dict, runs: int) -> tuple[float, flo
         return statistics.median(timed(runs, together)), statistics.median(timed(runs, one_per_set))
 
 
+def forget(org: Organization) -> None:
+    """A new rollup state, as a derivation's rewrite records one: every stored report forgotten."""
+    with tenant_context(org):
+        DoraChange.objects.create()
+
+
 def forget_and_warm(org: Organization, warm_ups: list[float]) -> None:
     """As after a derivation with the warm-up task run (analytics.dora.warm): every stored report
     forgotten, then the warm-up's reports computed; its time appended to `warm_ups`."""
-    rollups_changed(org_id=org.pk)
+    forget(org)
     with tenant_context(org):
         warm_ups.extend(timed(1, dora_reports_warm))
 
@@ -132,7 +138,7 @@ def measure(*, runs: int) -> tuple[list[tuple], list[float]]:
         query_count = len(queries.captured_queries)  # read now: the next request clears the log
         samples = timed(runs, lambda path=path: client.get(path))
         # Cold: as after a derivation rewrote rollup rows, every stored report forgotten first.
-        cold = timed(runs, lambda path=path: (rollups_changed(org_id=org.pk), client.get(path)))
+        cold = timed(runs, lambda path=path: (forget(org), client.get(path)))
         # The same with the warm-up task run in between (untimed): what its first reader pays.
         after_warm = (statistics.median(timed(runs, lambda path=path: client.get(path),
                                               before=lambda: forget_and_warm(org, warm_ups)))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db import connection
 
 from analytics.dora.report_cache import cached_report
-from analytics.models import DoraDay, DoraRollupState
+from analytics.models import DoraChange, DoraDay, DoraRollupState
 from analytics.query import MetricQuery
 from integrations.models import DerivationPending
 
@@ -41,7 +41,8 @@ SELECT coalesce(sum(deployments), 0) AS deployments, coalesce(sum(failed), 0) AS
    AND (%(all_services)s OR service_id = ANY(%(services)s))"""
 
 _AGREE_SQL = f"""
-SELECT EXISTS (SELECT 1 FROM {DoraRollupState._meta.db_table} WHERE organization_id = %(org)s AND time_zone = %(tz)s)
+SELECT (SELECT coalesce(max(id), 0) FROM {DoraChange._meta.db_table} WHERE organization_id = %(org)s) AS state,
+       EXISTS (SELECT 1 FROM {DoraRollupState._meta.db_table} WHERE organization_id = %(org)s AND time_zone = %(tz)s)
    AND NOT EXISTS (SELECT 1 FROM {DerivationPending._meta.db_table}
                     WHERE organization_id = %(org)s AND (%(all_services)s OR service_id = ANY(%(services)s)))
        AS agree"""
@@ -62,9 +63,10 @@ def rollup_record_count(*, params: dict, query: MetricQuery, metric: str, counte
     every, counting = SUMS[metric]
     if every is None and counted is not True:
         return None
-    if not _fetch(_AGREE_SQL, params)["agree"]:
+    agreement = _fetch(_AGREE_SQL, params)
+    if not agreement["agree"]:
         return None
-    sums = cached_report(org_id=params["org"], kind="record_counts", query=query,
+    sums = cached_report(org_id=params["org"], state=agreement["state"], kind="record_counts", query=query,
                          services=None if params["all_services"] else params["services"],
                          compute=lambda: _fetch(_SUMS_SQL, params))
     if counted is None:

@@ -16,7 +16,7 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.db.models.functions import Coalesce
 
 from analytics.dora.report_cache import cached_report
-from analytics.dora.services import rollups_ready
+from analytics.dora.services import rollup_state
 from analytics.dora.sql import GROUP_COLUMNS, WINDOW_SCOPE, daily_facts_sql, report_sql, window_params
 from analytics.models import DoraDay
 from analytics.query import MetricQuery
@@ -126,28 +126,29 @@ def _aggregate(facts: str, params: dict, *, periods: tuple[str | None, ...], pre
         return sets
 
 
-def _facts_and_params(queries: list[MetricQuery], use_rollups: bool | None) -> tuple[str, dict, bool]:
+def _facts_and_params(queries: list[MetricQuery], use_rollups: bool | None) -> tuple[str, dict, int | None]:
     """The daily facts to aggregate for `queries` (one scope; report_sql's sets, in order): the
     rollups when complete for the time zone (`use_rollups` forces a path: tests compare both),
-    else computed, with a rebuild of the rollups enqueued. The flag says whether the answer may
-    come from the cache: the path was chosen here and it is the rollups', whose changes the cache
-    follows (analytics.dora.report_cache)."""
-    chosen = use_rollups is None
-    if chosen:
-        use_rollups = rollups_ready(time_zone=queries[0].tz.key)
+    else computed, with a rebuild of the rollups enqueued. The state says under which the answer
+    may be kept (analytics.dora.report_cache); None when it may not: the path was forced, or it
+    is not the rollups'."""
+    state = None
+    if use_rollups is None:
+        state = rollup_state(time_zone=queries[0].tz.key)
+        use_rollups = state is not None
         if not use_rollups:
             from analytics.dora import tasks  # here, not at the top: the tasks module imports the services
             enqueue(tasks.dora_rollups_rebuild_task, org_id=require_org_id())
-    return _facts(queries[0], use_rollups=use_rollups), window_params(*queries), chosen and use_rollups
+    return _facts(queries[0], use_rollups=use_rollups), window_params(*queries), state
 
 
-def _reuse(kind: str, queries: list[MetricQuery], params: dict, cacheable: bool, compute):
-    """`compute()`, or its stored answer when `cacheable` and the rollups did not change since.
-    `kind` names the report; the windows after the first are part of it."""
-    if not cacheable:
+def _reuse(kind: str, queries: list[MetricQuery], params: dict, state: int | None, compute):
+    """`compute()`, or its answer stored under the rollup `state` (None: not kept). `kind` names
+    the report; the windows after the first are part of it."""
+    if state is None:
         return compute()
     others = "".join(f":{q.window_from}/{q.window_to}/{q.interval}" for q in queries[1:])
-    return cached_report(org_id=params["org"], kind=kind + others, query=queries[0],
+    return cached_report(org_id=params["org"], state=state, kind=kind + others, query=queries[0],
                          services=None if params["all_services"] else params["services"], compute=compute)
 
 
@@ -172,9 +173,9 @@ def dora_reports(*, queries: list[MetricQuery], use_rollups: bool | None = None)
     """dora_report of each query (one scope, any windows), in one statement: a dashboard's
     window with its series and the previous window read the facts once."""
     sets = _report_sets(queries)
-    facts, params, cacheable = _facts_and_params([q for q, _ in sets], use_rollups)
+    facts, params, state = _facts_and_params([q for q, _ in sets], use_rollups)
     # "reports": the stored answer is a list (a single report was stored as itself under "report").
-    return _reuse("reports", queries, params, cacheable, lambda: _reports(queries, sets, facts, params))
+    return _reuse("reports", queries, params, state, lambda: _reports(queries, sets, facts, params))
 
 
 def dora_report(*, query: MetricQuery, use_rollups: bool | None = None) -> dict:
@@ -214,8 +215,8 @@ BREAKDOWN_MODELS = {"service": Service, "team": Team, "value_stream": ValueStrea
 def dora_breakdowns(*, queries: list[MetricQuery], by: str, use_rollups: bool | None = None) -> list[list[dict]]:
     """dora_breakdown of each query (one scope, any windows: the page's window and the previous
     one), in one statement."""
-    facts, params, cacheable = _facts_and_params(queries, use_rollups)
-    sets = _reuse(f"breakdowns:{by}", queries, params, cacheable,
+    facts, params, state = _facts_and_params(queries, use_rollups)
+    sets = _reuse(f"breakdowns:{by}", queries, params, state,
                   lambda: _group_rows(facts, params, by, len(queries)))
     services = queries[0].service_ids()
     in_scope = Service.objects.all() if services is None else Service.objects.filter(pk__in=services)

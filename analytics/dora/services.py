@@ -3,7 +3,7 @@
 ``delivery_derive`` sends ``delivery_derived``; the receiver here rewrites the rows of the days it
 touched, in the same transaction, with the rules of analytics.dora.sql. The first derivation of an
 organization (or the first after its time zone changed) builds every row, after which reports
-read rollups (``rollups_ready``).
+read rollups (``rollup_state``).
 """
 
 from __future__ import annotations
@@ -12,29 +12,31 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.utils import timezone
 
-from analytics.dora.report_cache import rollups_changed
 from analytics.dora.sql import DEPLOYMENTS, base_params, daily_facts_sql
-from analytics.models import DoraDay, DoraRollupState
+from analytics.models import DoraChange, DoraDay, DoraRollupState
 from integrations.derivation import delivery_derived
 from vsm.tenancy.context import require_org_id
 from vsm.tenancy.models import Organization
 
-ROLLUPS = DoraDay._meta.db_table
+ROLLUPS, CHANGES = DoraDay._meta.db_table, DoraChange._meta.db_table
 COLUMNS = "service_id, day, deployments, failed, rework, open_failures, lead_time_hours, recovery_hours"
 
 
 def _rewrite(*, where_rows: str, where_facts: str, params: dict) -> None:
-    """Delete the rollup rows matching `where_rows` and insert the facts matching `where_facts`;
-    the pages' reports are computed again after commit (analytics.dora.warm)."""
+    """Delete the rollup rows matching `where_rows` and insert the facts matching `where_facts`,
+    recording the change (a new rollup state: the reports stored under the old one are not read
+    again); the pages' reports are computed again after commit (analytics.dora.warm)."""
     from analytics.dora import tasks  # here, not at the top: the tasks module imports the services
 
-    rollups_changed(org_id=params["org"])
     tasks.dora_reports_warm_queue(params["org"])
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {ROLLUPS} WHERE organization_id = %(org)s AND {where_rows}", params)
+        cursor.execute(f"WITH change AS (INSERT INTO {CHANGES} (organization_id) VALUES (%(org)s)) "
+                       f"DELETE FROM {ROLLUPS} WHERE organization_id = %(org)s AND {where_rows}", params)
         cursor.execute(f"INSERT INTO {ROLLUPS} (organization_id, {COLUMNS}) SELECT %(org)s, {COLUMNS} FROM "
                        f"({daily_facts_sql(where_facts)}) facts", params)
 
@@ -96,15 +98,18 @@ def _service_days(params: dict) -> list[tuple[int, date]]:
             if not (service == params["service"] and (since_day is None or day >= since_day))]
 
 
-def rollups_ready(*, time_zone: str) -> bool:
-    """Whether the current organization's rollups are complete for `time_zone`."""
-    return DoraRollupState.objects.filter(time_zone=time_zone).exists()
+def rollup_state(*, time_zone: str) -> int | None:
+    """The state of the current organization's rollups (the newest DoraChange's id; 0 before
+    any) when they are complete for `time_zone`, else None: one query."""
+    latest = DoraChange.objects.order_by("-id").values("id")[:1]
+    return DoraRollupState.objects.filter(time_zone=time_zone).values_list(
+        Coalesce(Subquery(latest), 0), flat=True).first()
 
 
 @receiver(delivery_derived, dispatch_uid="analytics-dora-rollups")
 def _on_delivery_derived(*, organization_id: int, service_id: int, since: datetime | None,
                          deployment_ids: frozenset[int], **kwargs) -> None:
-    if not rollups_ready(time_zone=_org_time_zone(organization_id)):
+    if rollup_state(time_zone=_org_time_zone(organization_id)) is None:
         dora_rollups_rebuild()
         return
     dora_service_refresh(service_id=service_id, since=since, deployment_ids=deployment_ids)

@@ -25,7 +25,8 @@ from django.core.cache import cache
 from django.http import QueryDict
 
 from analytics.dora.selectors import dora_breakdowns, dora_reports
-from analytics.dora.services import rollups_ready
+from analytics.dora.services import rollup_state
+from analytics.models import DoraChange
 from analytics.page_filters import DEFAULT_WINDOW, PRESETS, filters_parse
 from vsm.tenancy.context import require_org_id
 from vsm.tenancy.models import Organization
@@ -51,8 +52,11 @@ def dora_reports_warm() -> None:
     reports from the records are never stored, and the rebuild has its own task."""
     org = Organization.objects.get(pk=require_org_id())
     cache.delete(_mark_key(org.pk))  # from here on, a change queues the next warm-up
-    if not rollups_ready(time_zone=org.time_zone):
+    state = rollup_state(time_zone=org.time_zone)
+    if state is None:
         return
+    # Only the newest change names the rollups' state; the older ones only take room.
+    DoraChange.objects.filter(id__lt=state).delete()
     for window in WARM_WINDOWS:
         dora_reports(queries=filters_parse(QueryDict(f"window={window}"), org=org).windows())
         dora_breakdowns(queries=filters_parse(QueryDict(f"window={window}"), org=org, series=False).windows(),

@@ -6,6 +6,7 @@ import factory
 
 from analytics.models import (
     DigestSent,
+    DoraChange,
     DoraDay,
     DoraRollupState,
     MetricGoal,
@@ -65,6 +66,11 @@ class MetricGoalFactory(TenantFactory):
     metric = "change_failure_rate"
     comparison = "at_most"
     target = 0.1
+
+
+class DoraChangeFactory(TenantFactory):
+    class Meta:
+        model = DoraChange
 
 
 class WorkKeyDeliveryFactory(TenantFactory):

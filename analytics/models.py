@@ -147,7 +147,8 @@ class WorkItemMap(TenantScopedModel):
     stage's waiting time as a difference instead of intersecting intervals per request. The
     instants are kept with them: the map uses the differences only while they still match."""
 
-    work_item = models.OneToOneField("integrations.WorkItem", on_delete=models.CASCADE, related_name="map")
+    organization = organization_key(db_index=False)  # workitemmap_one_per_item leads with it
+    work_item = models.ForeignKey("integrations.WorkItem", on_delete=models.CASCADE, related_name="+")
     instants = ArrayField(
         models.DateTimeField(null=True), default=list, blank=True,
         help_text="each event's instant in the order of analytics.streammap.events, none for the gate")
@@ -155,6 +156,10 @@ class WorkItemMap(TenantScopedModel):
                         help_text="seconds spent waiting before each of those instants")
     waiting = ArrayField(DateTimeRangeField(), default=list, blank=True,
                          help_text="status waits and the key's delivery waits, merged")
+
+    class Meta:
+        # One row per item; unique with the organization, as every tenant table's keys are.
+        constraints = [models.UniqueConstraint(fields=["organization", "work_item"], name="workitemmap_one_per_item")]
 
     def __str__(self) -> str:
         return f"value stream map row of work item {self.work_item_id}"

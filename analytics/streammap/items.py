@@ -78,7 +78,7 @@ LANGUAGE sql AS $$
                    FROM unnest(r.instants) WITH ORDINALITY AS i(at, n) ORDER BY i.n),
            ARRAY(SELECT unnest(r.waits))
       FROM rows r
-    ON CONFLICT (work_item_id) DO UPDATE SET
+    ON CONFLICT (organization_id, work_item_id) DO UPDATE SET
            instants = excluded.instants, waited = excluded.waited, waiting = excluded.waiting
      WHERE (m.instants, m.waited, m.waiting) IS DISTINCT FROM (excluded.instants, excluded.waited, excluded.waiting)
 $$;

@@ -12,11 +12,14 @@ merge commits (the commits' first production deployment set as the DORA derivati
 
 Measures `GET metrics/flow/` and `GET metrics/value-stream-map/` through the whole stack with a
 token (median of `--runs`) for 90 days, 1 year and 2 years, against a floor measured in the same
-run: one statement counting the window's done items and their transitions. The map is also
-requested with the statement of commit c99dc35 (read from git), which merged every item's status
-waits with its key's delivery waits and intersected them with each stage per request, before the
-map rows of analytics.streammap.items stored each item's seconds waited: the same-run baseline,
-whose answer must be the same. Storing the delivery events and the items' rows costs what
+run: one statement counting the window's done items and their transitions. Each is also
+requested with the code before its latest change, read from git, in turn with the current one
+(medians of `--runs` each): the same-run baseline, whose answer must be the same JSON ("same").
+For the map, the statement of commit c99dc35, which merged every item's status waits with its
+key's delivery waits and intersected them with each stage per request, before the map rows of
+analytics.streammap.items stored each item's seconds waited; for flow, analytics.flow.selectors
+and .statuses of f21211a, five statements for the work items' numbers where there are two now.
+The queries of one request are counted too. Storing the delivery events and the items' rows costs what
 `map_deliveries_refresh` takes per service (timed in the fill; the items' rows are also written
 by the triggers while the work items and transitions are copied). The statement timeout
 is set to `--limit` seconds for the run (default 120): a request cancelled by it is reported as
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -46,6 +50,7 @@ from analytics_dataset import BENCH_DATABASE, ORG, Copy, _next_id, organization,
 from analytics_dora import _timed
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analytics.streammap.store import map_deliveries_refresh
@@ -58,6 +63,7 @@ from vsm.tenancy.roles import Role
 from vsm.tenancy.services import api_token_create
 
 PER_REQUEST_COMMIT = "c99dc35"
+FLOW_BEFORE_COMMIT = "f21211a"
 LIMIT_SECONDS = int(os.environ["DATABASE_STATEMENT_TIMEOUT_MS"]) // 1000
 DAYS = 730
 HOUR = timedelta(hours=1)
@@ -165,13 +171,42 @@ def fill(*, items: int, services: int, seed: int = 11) -> dict[str, float]:
     return timings
 
 
+def _module_at(commit: str, path: str, replacing: dict | None = None) -> types.ModuleType:
+    """The module at `path` as of `commit` (read from git), its imports of `replacing`'s names
+    answered by the given modules."""
+    source = subprocess.run(["git", "show", f"{commit}:{path}"], check=True, capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent.parent).stdout
+    module = types.ModuleType(f"{path.replace('/', '_')}_{commit}")
+    with mock.patch.dict(sys.modules, replacing or {}):
+        exec(compile(source, f"{commit}:{path}", "exec"), module.__dict__)
+    return module
+
+
 def per_request_measured_sql():
     """analytics.streammap.sql of PER_REQUEST_COMMIT: every event found per request."""
-    source = subprocess.run(["git", "show", f"{PER_REQUEST_COMMIT}:analytics/streammap/sql.py"], check=True,
-                            capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent).stdout
-    module = types.ModuleType("streammap_sql_per_request")
-    exec(compile(source, f"{PER_REQUEST_COMMIT}:analytics/streammap/sql.py", "exec"), module.__dict__)
-    return module.measured_sql
+    return _module_at(PER_REQUEST_COMMIT, "analytics/streammap/sql.py").measured_sql
+
+
+def flow_report_before():
+    """analytics.flow.selectors of FLOW_BEFORE_COMMIT with its analytics.flow.statuses: five
+    statements for the work items' numbers (velocity, weekly counts, load, efficiency, time in
+    status), each scanning the window's items, two of them the transitions."""
+    statuses = _module_at(FLOW_BEFORE_COMMIT, "analytics/flow/statuses.py")
+    return _module_at(FLOW_BEFORE_COMMIT, "analytics/flow/selectors.py",
+                      {"analytics.flow.statuses": statuses}).flow_report
+
+
+def _alternating(first, second, runs: int) -> tuple[float, object, float, object]:
+    """Medians of `runs` runs of each, taken in turn (so both see the same moments of a shared
+    machine), and their last answers."""
+    times: tuple[list[float], list[float]] = ([], [])
+    answers = [None, None]
+    for _ in range(runs):
+        for n, run in enumerate((first, second)):
+            start = time.perf_counter()
+            answers[n] = run()
+            times[n].append(time.perf_counter() - start)
+    return statistics.median(times[0]), answers[0], statistics.median(times[1]), answers[1]
 
 
 def measure(*, runs: int) -> list[dict]:
@@ -181,7 +216,7 @@ def measure(*, runs: int) -> list[dict]:
         _token, secret = api_token_create(name=f"bench-{time.time()}", role=Role.VIEWER, expires_at=None,
                                           actor=Actor.for_system("bench"))
     today = timezone.now().astimezone(org.tzinfo).date()
-    per_request = per_request_measured_sql()
+    per_request, flow_before = per_request_measured_sql(), flow_report_before()
     results = []
     for label, days in (("90 days", 90), ("1 year", 365), ("2 years", 730)):
         params = {"from": (today - timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}
@@ -194,21 +229,29 @@ def measure(*, runs: int) -> list[dict]:
 
         floor_seconds, (done, transitions) = _timed(floor, runs)
         row = {"case": label, "done": done, "transitions": transitions, "floor": floor_seconds}
-        for name, path in (("flow", "flow/"), ("map", "value-stream-map/")):
+        for name, path, patch, baseline in (
+                ("flow", "flow/", "analytics.flow.api.views.flow_report", flow_before),
+                ("map", "value-stream-map/", "analytics.streammap.selectors.measured_sql", per_request)):
             def request(path=path, params=params):
                 response = client.get(f"/api/v1/orgs/{ORG}/metrics/{path}", params,
                                       HTTP_AUTHORIZATION=f"Bearer {secret}")
                 assert response.status_code in (200, 503), response.content
                 return response.json() if response.status_code == 200 else None
 
-            row[name], row[f"{name}_body"] = _timed(request, 1)
-            if row[f"{name}_body"] is not None:
-                row[name], row[f"{name}_body"] = _timed(request, runs)
-            if name == "map":
-                with mock.patch("analytics.streammap.selectors.measured_sql", per_request):
-                    row["before"], row["before_body"] = _timed(request, 1)
-                    if row["before_body"] is not None:
-                        row["before"], row["before_body"] = _timed(request, runs)
+            def request_before(request=request, patch=patch, baseline=baseline):
+                with mock.patch(patch, baseline):
+                    return request()
+
+            with CaptureQueriesContext(connection) as queries:
+                answered = request() is not None
+            row[f"{name}_queries"] = len(queries.captured_queries)
+            if answered:  # warm both, then in turn
+                request_before()
+                row[name], row[f"{name}_body"], row[f"{name}_before"], row[f"{name}_before_body"] = _alternating(
+                    request, request_before, runs)
+            else:
+                for key in (name, f"{name}_body", f"{name}_before", f"{name}_before_body"):
+                    row[key] = None
         results.append(row)
     return results
 
@@ -217,11 +260,13 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f}"
 
 
-def _cell(row: dict, name: str) -> str:
-    """Milliseconds and times the floor, or how long it ran before the statement timeout."""
+def _cells(row: dict, name: str) -> str:
+    """Milliseconds now and before (or "> limit" for a request the statement timeout cancelled),
+    their ratio, whether both answered the same JSON, and the queries of a request now."""
     if row[f"{name}_body"] is None:
-        return f"{'> ' + str(LIMIT_SECONDS) + ' s':>9} {'':>8}"
-    return f"{_ms(row[name]):>9} {row[name] / row['floor']:>8.0f}"
+        return f"{'> ' + str(LIMIT_SECONDS) + ' s':>9} {'-':>9} {'-':>6} {'-':>5} {row[f'{name}_queries']:>7}"
+    return (f"{_ms(row[name]):>9} {_ms(row[f'{name}_before']):>9} {row[name] / row[f'{name}_before']:>6.2f}"
+            f" {str(row[f'{name}_body'] == row[f'{name}_before_body']):>5} {row[f'{name}_queries']:>7}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,16 +286,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results = measure(runs=args.runs)
         print(f"\nGET metrics/flow/ and metrics/value-stream-map/ on {BENCH_DATABASE}; medians of {args.runs} runs\n")
-        print(f"{'window':<10} {'done items':>10} {'transitions':>11} {'floor ms':>9} {'flow ms':>9} {'x floor':>8}"
-              f" {'map ms':>9} {'x floor':>8} {'before ms':>9} {'x floor':>8} {'map/before':>10} {'same':>5}"
+        columns = f"{'ms':>9} {'before ms':>9} {'ratio':>6} {'same':>5} {'queries':>7}"
+        print(f"{'':<10} {'':>10} {'':>11} {'':>9} {'flow':<40} {'map':<40}")
+        print(f"{'window':<10} {'done items':>10} {'transitions':>11} {'floor ms':>9} {columns} {columns}"
               f" {'velocity':>8} {'map items':>9}")
         for r in results:
             velocity = r["flow_body"]["velocity"]["items"] if r["flow_body"] else "-"
             mapped = r["map_body"]["coverage"]["items"] if r["map_body"] else "-"
-            ratio = f"{r['map'] / r['before']:.2f}" if r["map_body"] and r["before_body"] else "-"
-            print(f"{r['case']:<10} {r['done']:>10,} {r['transitions']:>11,} {_ms(r['floor']):>9} {_cell(r, 'flow')} "
-                  f"{_cell(r, 'map')} {_cell(r, 'before')} {ratio:>10} {str(r['map_body'] == r['before_body']):>5}"
-                  f" {velocity:>8} {mapped:>9}")
+            print(f"{r['case']:<10} {r['done']:>10,} {r['transitions']:>11,} {_ms(r['floor']):>9} {_cells(r, 'flow')}"
+                  f" {_cells(r, 'map')} {velocity:>8} {mapped:>9}")
     finally:
         if args.drop:
             connection.close()

@@ -103,7 +103,7 @@ def _done_records(query, metric: str, start: datetime, end: datetime, status: st
 
 
 class DaysInProgress(Func):
-    """How many of `moments` find the item in progress (analytics.flow.flow_load's rule)."""
+    """How many of `moments` find the item in progress (the rule of flow load in analytics.flow.selectors)."""
 
     output_field = IntegerField()
 

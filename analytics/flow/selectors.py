@@ -10,13 +10,13 @@ from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from analytics.flow import waits
-from analytics.flow.scope import FLOW_TYPES, Median, done_in, hours_between, work_items
-from analytics.flow.statuses import active_totals, status_totals
+from analytics.flow.scope import FLOW_TYPES, done_in, hours_between, work_items
+from analytics.flow.statuses import time_in_status
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -43,78 +43,84 @@ def load_moments(query, now: datetime | None = None) -> list[tuple[date, datetim
     return moments
 
 
-def _velocity_and_distribution(query, start: datetime, end: datetime) -> tuple[dict, dict, dict]:
-    done = done_in(query, start, end)
-    totals = done.aggregate(
-        items=Count("pk"), median=Median(hours_between("start_at", "done_at")),
-        **{f"type_{value}": Count("pk", filter=Q(flow_type=value)) for value in FLOW_TYPES})
-    weekly = dict(done.annotate(week=TruncWeek("done_at", tzinfo=query.tz)).values("week")
-                  .annotate(items=Count("pk")).values_list("week", "items"))
-    weekly = {week.date(): count for week, count in weekly.items()}
-    items = totals["items"]
-    velocity = {"items": items, "per_week": [{"week_start": week, "items": weekly.get(week, 0)}
-                                             for week in week_starts(query.window_from, query.window_to)]}
-    flow_time = {"median_hours": _round(totals["median"]), "items": items}
-    distribution = {"items": items, "flow_types": [
-        {"flow_type": value, "items": totals[f"type_{value}"],
-         "share": _round(totals[f"type_{value}"] / items, 4) if items else None} for value in FLOW_TYPES]}
-    return velocity, flow_time, distribution
+def _done_and_load(query, start: datetime, end: datetime, now: datetime | None) -> tuple[dict, dict, dict, dict]:
+    """Velocity, flow time and distribution (count, median flow time and flow type counts of the
+    window's done items, and their count per week) and flow load, from one pass over the
+    scope's items that are done in the window or in progress during it: one query.
 
-
-def flow_load(query, start: datetime, end: datetime, now: datetime | None = None) -> dict:
-    """Items in progress (started, not done) at the end of each day of the window, and their
-    average over the days. One query, linear in the items: each item's run of counted day ends
-    is found by binary search among them (an item counts at a day end after its start and not
-    after its done time), and the runs are added up as +1/-1 steps."""
+    The whole window and each week are two grouping sets of the done items. Flow load (items in
+    progress, started and not done, at the end of each day of the window, and their average) is
+    linear in the items: each item's run of counted day ends is found by binary search among
+    them (it counts at a day end after its start and not after its done time), and the runs
+    are added up as +1/-1 steps."""
+    done = Q(done_at__gte=start, done_at__lt=end, start_at__lte=F("done_at"))
+    loading = Q(Q(done_at__isnull=True) | Q(done_at__gte=start), load_start_at__isnull=False, load_start_at__lt=end)
+    items = (work_items(query).filter(done | loading)
+             .annotate(done=ExpressionWrapper(done, output_field=BooleanField()),
+                       loading=ExpressionWrapper(loading, output_field=BooleanField()),
+                       week=TruncWeek("done_at", tzinfo=query.tz), hours=hours_between("start_at", "done_at")))
+    items_sql, items_params = items.values("done", "loading", "week", "hours", "flow_type", "load_start_at",
+                                           "done_at").query.sql_with_params()
     moments = load_moments(query, now)
-    if not moments:
-        return {"average": None, "days": 0, "per_day": []}
-    candidates = work_items(query).filter(Q(done_at__isnull=True) | Q(done_at__gte=start),
-                                          load_start_at__isnull=False, load_start_at__lt=end)
-    items_sql, items_params = candidates.values("load_start_at", "done_at").query.sql_with_params()
-    # width_bucket(x, ends) is how many day ends are at or before x.
+    ends = [moment for _day, moment in moments]
+    types = ", ".join("COUNT(*) FILTER (WHERE flow_type = %s)" for _value in FLOW_TYPES)
+    nulls = ", ".join("NULL" for _value in FLOW_TYPES)
+    # width_bucket(x, ends) is how many day ends are at or before x. The load rows have no week.
     sql = f"""
-        WITH runs AS (
-            SELECT width_bucket(items.load_start_at, %s::timestamptz[]) AS first,
-                   COALESCE(width_bucket(items.done_at, %s::timestamptz[]), %s) AS after
-            FROM ({items_sql}) items
+        WITH items AS ({items_sql}),
+        runs AS (
+            SELECT width_bucket(load_start_at, %s::timestamptz[]) AS first,
+                   COALESCE(width_bucket(done_at, %s::timestamptz[]), %s) AS after
+            FROM items WHERE loading AND %s
         )
-        SELECT step, SUM(change) FROM (
+        SELECT GROUPING(week) = 1, week, NULL, COUNT(*), PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY hours), {types}
+          FROM items WHERE done GROUP BY GROUPING SETS ((), (week))
+        UNION ALL
+        SELECT false, NULL, step, SUM(change), NULL, {nulls} FROM (
             SELECT first AS step, 1 AS change FROM runs WHERE after > first
             UNION ALL SELECT after, -1 FROM runs WHERE after > first
         ) steps GROUP BY step
     """
-    ends = [moment for _day, moment in moments]
     with connection.cursor() as cursor:
-        cursor.execute(sql, (ends, ends, len(ends), *items_params))
-        steps = dict(cursor.fetchall())
+        cursor.execute(sql, (*items_params, ends, ends, len(ends), bool(ends), *FLOW_TYPES))
+        rows = cursor.fetchall()
+    weekly = {week.date(): count for whole, week, step, count, *_rest in rows if week is not None}
+    steps = {step: count for whole, week, step, count, *_rest in rows if step is not None}
+    _whole, _week, _step, done_count, median, *per_type = next(row for row in rows if row[0])
+    velocity = {"items": done_count, "per_week": [{"week_start": week, "items": weekly.get(week, 0)}
+                                                  for week in week_starts(query.window_from, query.window_to)]}
+    flow_time = {"median_hours": _round(median), "items": done_count}
+    distribution = {"items": done_count, "flow_types": [
+        {"flow_type": value, "items": count, "share": _round(count / done_count, 4) if done_count else None}
+        for value, count in zip(FLOW_TYPES, per_type, strict=True)]}
+    if not moments:
+        return velocity, flow_time, distribution, {"average": None, "days": 0, "per_day": []}
     counts = list(accumulate(int(steps.get(position, 0)) for position in range(len(ends))))
     per_day = [{"date": day, "items": count} for (day, _moment), count in zip(moments, counts, strict=True)]
-    return {"average": _round(sum(counts) / len(counts)), "days": len(counts), "per_day": per_day}
+    load = {"average": _round(sum(counts) / len(counts)), "days": len(counts), "per_day": per_day}
+    return velocity, flow_time, distribution, load
 
 
-def flow_efficiency(query, start: datetime, end: datetime) -> dict:
-    """Active time / flow time, both summed over the items done in the window that have a
-    stored status history (analytics.flow.statuses says why the others are left out)."""
-    totals = active_totals(done_in(query, start, end))
+def time_in_status_report(query, start: datetime, end: datetime) -> tuple[dict, dict]:
+    """Flow efficiency (active time / flow time, both summed over the items done in the window
+    that have a stored status history: analytics.flow.statuses says why the others are left out)
+    and where work waits (per status, total and median hours the items done in the window spent
+    in it; the bottleneck is the waiting status with the largest total): one query."""
+    statuses, totals = time_in_status(done_in(query, start, end))
     rate = totals["active_hours"] / totals["flow_hours"] if totals["flow_hours"] > 0 else None
-    return {"rate": _round(rate, 4), "active_hours": _round(totals["active_hours"]),
-            "flow_hours": _round(totals["flow_hours"]), "items": totals["items"]}
-
-
-def where_work_waits(query, start: datetime, end: datetime) -> dict:
-    """Per status, total and median hours the items done in the window spent in it; the
-    bottleneck is the waiting status with the largest total."""
+    efficiency = {"rate": _round(rate, 4), "active_hours": _round(totals["active_hours"]),
+                  "flow_hours": _round(totals["flow_hours"]), "items": totals["items"]}
     statuses = [{**row, "total_hours": _round(row["total_hours"]), "median_hours": _round(row["median_hours"])}
-                for row in status_totals(done_in(query, start, end))]
+                for row in statuses]
     bottleneck = next((row for row in statuses if row["waiting"]), None)
-    return {"statuses": statuses, "bottleneck": bottleneck}
+    return efficiency, {"statuses": statuses, "bottleneck": bottleneck}
 
 
 def flow_report(*, query, now: datetime | None = None) -> dict:
     """Every flow metric for the query's window and scope."""
     start, end = query.start, query.end
-    velocity, flow_time, distribution = _velocity_and_distribution(query, start, end)
+    velocity, flow_time, distribution, load = _done_and_load(query, start, end, now)
+    efficiency, where_work_waits = time_in_status_report(query, start, end)
     return {
         "window": {"from": query.window_from, "to": query.window_to, "time_zone": str(query.tz),
                    "start": start, "end": end},
@@ -122,9 +128,9 @@ def flow_report(*, query, now: datetime | None = None) -> dict:
                   "team": list(query.teams), "flow_type": list(query.flow_types)},
         "velocity": velocity,
         "flow_time": flow_time,
-        "load": flow_load(query, start, end, now),
-        "efficiency": flow_efficiency(query, start, end),
+        "load": load,
+        "efficiency": efficiency,
         "distribution": distribution,
-        "waits": where_work_waits(query, start, end),
+        "waits": where_work_waits,
         "platform_waits": waits.platform_waits(query=query, start=start, end=end),
     }

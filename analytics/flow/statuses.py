@@ -50,23 +50,38 @@ def _run(items: QuerySet[WorkItem], select: str) -> list[tuple]:
         return cursor.fetchall()
 
 
-def status_totals(items: QuerySet[WorkItem]) -> list[dict]:
-    """Per status entered during the flow of `items`: its category, whether it is a waiting one,
-    the total hours and the median (over the items that were in it) of each item's hours in it,
-    and how many items were. Largest total first. One query."""
-    rows = _run(items, """
-        , per_item AS (
+def time_in_status(items: QuerySet[WorkItem]) -> tuple[list[dict], dict[str, float | int]]:
+    """From one pass over the status history of `items` (one query):
+
+    - per status entered during their flow: its category, whether it is a waiting one, the total
+      hours and the median (over the items that were in it) of each item's hours in it, and how
+      many items were; largest total first;
+    - summed over the items with a stored history: active hours, their flow hours (start to
+      done) and how many items.
+
+    Both read the same spans; the efficiency row comes last (its total is NULL). Hours are exact
+    `numeric` sums, so summing per status first gives the number summing per item gave."""
+    rows = _run(items, f"""
+        , per_status AS (
             SELECT work_item_id, to_status, MAX(to_category) AS category, BOOL_OR(to_waiting) AS waiting,
-                   SUM(hours) AS hours
+                   SUM(hours) AS hours,
+                   SUM(hours) FILTER (WHERE to_category = '{IN_PROGRESS}' AND NOT to_waiting) AS active
             FROM spans GROUP BY work_item_id, to_status
         )
         SELECT to_status, MAX(category), BOOL_OR(waiting), SUM(hours),
-               PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY hours), COUNT(*)
-        FROM per_item GROUP BY to_status ORDER BY SUM(hours) DESC, to_status
+               PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY hours), COUNT(*), NULL, NULL
+        FROM per_status GROUP BY to_status
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, COUNT(*), (SELECT COALESCE(SUM(active), 0) FROM per_status),
+               COALESCE(SUM(EXTRACT(EPOCH FROM items.done_at - items.start_at) / 3600.0), 0)
+        FROM items WHERE items.id IN (SELECT work_item_id FROM segments)
+        ORDER BY 4 DESC NULLS LAST, 1
     """)
-    return [{"status": status, "category": category, "waiting": bool(waiting),
-             "total_hours": float(total), "median_hours": float(median), "items": count}
-            for status, category, waiting, total, median, count in rows]
+    *statuses, (*_, count, active, flow) = rows or [(0, 0, 0)]
+    return ([{"status": status, "category": category, "waiting": bool(waiting), "total_hours": float(total),
+              "median_hours": float(median), "items": items}
+             for status, category, waiting, total, median, items, _active, _flow in statuses],
+            {"active_hours": float(active), "flow_hours": float(flow), "items": count})
 
 
 def item_splits(items: QuerySet[WorkItem]) -> dict[int, dict]:
@@ -83,21 +98,3 @@ def item_splits(items: QuerySet[WorkItem]) -> dict[int, dict]:
         entry["active_hours" if category == IN_PROGRESS and not waiting else "waiting_hours"] += float(hours)
         entry["statuses"][status] = entry["statuses"].get(status, 0.0) + float(hours)
     return splits
-
-
-def active_totals(items: QuerySet[WorkItem]) -> dict[str, float | int]:
-    """Summed over the items with a stored history: active hours, their flow hours (start to
-    done) and how many items. One query."""
-    rows = _run(items, f"""
-        , per_item AS (
-            SELECT work_item_id,
-                   COALESCE(SUM(hours) FILTER (WHERE to_category = '{IN_PROGRESS}' AND NOT to_waiting), 0) AS active
-            FROM spans GROUP BY work_item_id
-        )
-        SELECT COALESCE(SUM(per_item.active), 0),
-               COALESCE(SUM(EXTRACT(EPOCH FROM items.done_at - items.start_at) / 3600.0), 0), COUNT(*)
-        FROM items LEFT JOIN per_item ON per_item.work_item_id = items.id
-        WHERE EXISTS (SELECT 1 FROM {WorkItemTransition._meta.db_table} h WHERE h.work_item_id = items.id)
-    """)
-    active, flow, count = rows[0] if rows else (0, 0, 0)
-    return {"active_hours": float(active), "flow_hours": float(flow), "items": count}

@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from analytics.flow.query import flow_query_parse
 from analytics.flow.records import flow_records
 from analytics.flow.selectors import flow_report, week_starts
+from analytics.models import WorkItemFlow
 from tests.analytics.flow_support import item, utc
 from tests.factories import OrganizationFactory, ServiceFactory, TeamFactory, ValueStreamFactory
 from vsm.errors import InvalidInput
@@ -118,6 +121,23 @@ def test_load_stops_at_now_inside_the_window(berlin, history):
     with tenant_context(berlin):
         report = flow_report(query=query(berlin), now=utc("03-09 00:00"))
     assert [row["items"] for row in report["load"]["per_day"]] == [1, 1, 0, 0, 1, 1]
+
+
+def test_window_not_begun_has_no_load_but_its_done_items_count(berlin, history):
+    # Now is before the window: no day end to count at; the items done in it (by their recorded
+    # resolution) still count, from the same statement.
+    with tenant_context(berlin):
+        report = flow_report(query=query(berlin), now=utc("03-01 00:00"))
+    assert report["load"] == {"average": None, "days": 0, "per_day": []}
+    assert report["velocity"]["items"] == 5
+
+
+def test_work_item_numbers_read_the_items_twice(berlin, history):
+    """Velocity, flow time, distribution and load in one statement; efficiency and time in
+    status in another (docs/analytics.md, "Costs")."""
+    with tenant_context(berlin), CaptureQueriesContext(connection) as queries:
+        flow_report(query=query(berlin), now=NOW)
+    assert len([q for q in queries.captured_queries if WorkItemFlow._meta.db_table in q["sql"]]) == 2
 
 
 @pytest.mark.parametrize(("params", "keys"), [

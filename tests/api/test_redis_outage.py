@@ -90,7 +90,9 @@ def test_ci_is_answered_through_a_redis_outage_and_derivation_catches_up(
     after = fail_open_counts()
     assert after["api throttle"] - before.get("api throttle", 0) == 3 * ROUNDS
     assert after["cache"] > before.get("cache", 0)
-    assert after["task queue"] - before.get("task queue", 0) >= 2 * ROUNDS  # deployments and webhooks
+    # Each webhook's processing task; the deployments queue none: their service's derivation marker
+    # was already waiting (its task sent before the outage), and the sweep below pays it.
+    assert after["task queue"] - before.get("task queue", 0) >= ROUNDS
     health = client.get("/healthz").json()
     assert (health["status"], health["redis_fail_open"]["api throttle"]) == ("degraded", after["api throttle"])
     print(f"{len(answers)} requests during the outage in {elapsed:.1f} s")

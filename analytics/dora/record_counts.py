@@ -17,7 +17,8 @@ from __future__ import annotations
 from django.db import connection
 
 from analytics.dora.report_cache import cached_report
-from analytics.models import DoraChange, DoraDay, DoraRollupState
+from analytics.dora.services import STATE_SQL
+from analytics.models import DoraDay, DoraRollupState
 from analytics.query import MetricQuery
 from integrations.models import DerivationPending
 
@@ -41,7 +42,7 @@ SELECT coalesce(sum(deployments), 0) AS deployments, coalesce(sum(failed), 0) AS
    AND (%(all_services)s OR service_id = ANY(%(services)s))"""
 
 _AGREE_SQL = f"""
-SELECT (SELECT coalesce(max(id), 0) FROM {DoraChange._meta.db_table} WHERE organization_id = %(org)s) AS state,
+SELECT {STATE_SQL} AS state,
        EXISTS (SELECT 1 FROM {DoraRollupState._meta.db_table} WHERE organization_id = %(org)s AND time_zone = %(tz)s)
    AND NOT EXISTS (SELECT 1 FROM {DerivationPending._meta.db_table}
                     WHERE organization_id = %(org)s AND (%(all_services)s OR service_id = ANY(%(services)s)))

@@ -12,8 +12,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Subquery
-from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -98,12 +96,21 @@ def _service_days(params: dict) -> list[tuple[int, date]]:
             if not (service == params["service"] and (since_day is None or day >= since_day))]
 
 
+# The state of an organization's rollups: the newest DoraChange's id (0 before any). Reports are
+# kept under it (analytics.dora.report_cache); analytics.dora.record_counts reads it beside its
+# own checks, in the same statement.
+STATE_SQL = f"(SELECT coalesce(max(id), 0) FROM {CHANGES} WHERE organization_id = %(org)s)"
+_READY_STATE_SQL = (f"SELECT {STATE_SQL} FROM {DoraRollupState._meta.db_table}"
+                    " WHERE organization_id = %(org)s AND time_zone = %(tz)s")
+
+
 def rollup_state(*, time_zone: str) -> int | None:
-    """The state of the current organization's rollups (the newest DoraChange's id; 0 before
-    any) when they are complete for `time_zone`, else None: one query."""
-    latest = DoraChange.objects.order_by("-id").values("id")[:1]
-    return DoraRollupState.objects.filter(time_zone=time_zone).values_list(
-        Coalesce(Subquery(latest), 0), flat=True).first()
+    """The state of the current organization's rollups when they are complete for `time_zone`,
+    else None: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_READY_STATE_SQL, {"org": require_org_id(), "tz": time_zone})
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 @receiver(delivery_derived, dispatch_uid="analytics-dora-rollups")

@@ -264,10 +264,10 @@ def insert(model: type[models.Model], objs: list[models.Model], *, ignore_confli
         obj.stamp_organization()
     # The values as the object holds them: JSON carries them as they are (no field of an
     # ingested model computes its value on save), and PostgreSQL casts them to the columns.
-    ids = insert_rows(model, [{f.attname: getattr(obj, f.attname) for f in fields} for obj in objs],
-                      ignore_conflicts=ignore_conflicts)
-    for obj, pk_value in zip(objs, ids, strict=not ignore_conflicts):
-        obj.pk = pk_value
+    ids = _insert(model, [{f.attname: getattr(obj, f.attname) for f in fields} for obj in objs], ignore_conflicts)
+    if not ignore_conflicts:
+        for obj, pk_value in zip(objs, ids, strict=True):
+            obj.pk = pk_value
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
 
@@ -278,13 +278,16 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]], *, ignore
     statement, for rows nobody reads back as objects (a work item's history); the new primary
     keys in order (none with ``ignore_conflicts``). The rows carry the context's organization,
     which row-level security checks."""
+    return _insert(model, [_complete(model, values) for values in rows], ignore_conflicts)
+
+
+def _insert(model: type[models.Model], rows: list[dict[str, Any]], ignore_conflicts: bool) -> list[int]:
+    """The insert statement over ``rows``, each holding every column attribute."""
     if not rows:
         return []
     columns = [(f.column, f.attname) for f in _fields(model)[0] if not f.primary_key]
-    payload = []
-    for position, values in enumerate(rows):
-        complete = _complete(model, values)
-        payload.append({**{column: complete[attname] for column, attname in columns}, "_position": position})
+    payload = [{**{column: row[attname] for column, attname in columns}, "_position": position}
+               for position, row in enumerate(rows)]
     with _run(_insert_statement(model, ignore_conflicts), payload) as cursor:
         return [] if ignore_conflicts else [pk_value for (pk_value,) in cursor.fetchall()]
 

@@ -68,7 +68,12 @@ def work_items(query) -> QuerySet[WorkItem]:
     )
 
 
+def done_between(start: datetime, end: datetime) -> Q:
+    """Reached done in [start, end), with a start at or before done (an item whose recorded
+    start follows its resolution has no flow time to report)."""
+    return Q(done_at__gte=start, done_at__lt=end, start_at__lte=F("done_at"))
+
+
 def done_in(query, start: datetime, end: datetime) -> QuerySet[WorkItem]:
-    """Items of the scope that reached done in [start, end), with a start at or before done
-    (an item whose recorded start follows its resolution has no flow time to report)."""
-    return work_items(query).filter(done_at__gte=start, done_at__lt=end, start_at__lte=F("done_at"))
+    """Items of the scope that reached done in [start, end) (done_between)."""
+    return work_items(query).filter(done_between(start, end))

@@ -10,12 +10,12 @@ from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from analytics.flow import waits
-from analytics.flow.scope import FLOW_TYPES, done_in, hours_between, work_items
+from analytics.flow.scope import FLOW_TYPES, done_between, done_in, hours_between, work_items
 from analytics.flow.statuses import time_in_status
 
 
@@ -53,7 +53,7 @@ def _done_and_load(query, start: datetime, end: datetime, now: datetime | None) 
     linear in the items: each item's run of counted day ends is found by binary search among
     them (it counts at a day end after its start and not after its done time), and the runs
     are added up as +1/-1 steps."""
-    done = Q(done_at__gte=start, done_at__lt=end, start_at__lte=F("done_at"))
+    done = done_between(start, end)
     loading = Q(Q(done_at__isnull=True) | Q(done_at__gte=start), load_start_at__isnull=False, load_start_at__lt=end)
     items = (work_items(query).filter(done | loading)
              .annotate(done=ExpressionWrapper(done, output_field=BooleanField()),

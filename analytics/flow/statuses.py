@@ -77,7 +77,7 @@ def time_in_status(items: QuerySet[WorkItem]) -> tuple[list[dict], dict[str, flo
         FROM items WHERE items.id IN (SELECT work_item_id FROM segments)
         ORDER BY 4 DESC NULLS LAST, 1
     """)
-    *statuses, (*_, count, active, flow) = rows or [(0, 0, 0)]
+    *statuses, (*_, count, active, flow) = rows  # the efficiency row is an aggregate: always there
     return ([{"status": status, "category": category, "waiting": bool(waiting), "total_hours": float(total),
               "median_hours": float(median), "items": items}
              for status, category, waiting, total, median, items, _active, _flow in statuses],

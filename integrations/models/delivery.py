@@ -14,7 +14,8 @@ from django.db import models
 from django.utils import timezone
 
 from integrations import normalized as n
-from vsm.tenancy.scoping import TenantScopedModel
+from vsm.indexes import set_reference_index
+from vsm.tenancy.scoping import TenantScopedModel, organization_key
 
 
 def _choices(enum: type, name: str) -> type[models.TextChoices]:
@@ -37,8 +38,10 @@ class ExternalRecord(TenantScopedModel):
     The unique key treats nulls as equal, so an API record's ``external_id`` is unique too."""
 
     source = models.CharField(max_length=16, choices=RecordSource.choices)
+    # No index of its own: the unique key (organization, source, connection, external_id) finds a
+    # connection's records, and connections are archived, never deleted.
     connection = models.ForeignKey("integrations.Connection", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     external_id = models.CharField(max_length=255)
     url = models.URLField(max_length=1000, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
@@ -107,11 +110,17 @@ class PipelineJob(ExternalRecord):
 
 class Deployment(ExternalRecord):
     """A deployment of a service's version to an environment. ``environment`` is null when the
-    source named an environment Sluice does not know (kept in ``environment_name``)."""
+    source named an environment Sluice does not know (kept in ``environment_name``).
 
-    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="deployments")
+    Every CI post writes one, so every index here costs each post: the organization, the service and
+    the environment are found through the composite indexes that lead with them, and the optional
+    references are indexed only where set (vsm.indexes)."""
+
+    organization = organization_key(db_index=False)
+    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="deployments",
+                                db_index=False)
     environment = models.ForeignKey("environments.Environment", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="deployments")
+                                    related_name="deployments", db_index=False)
     environment_name = models.CharField(max_length=255, blank=True)
     version = models.CharField(max_length=120, blank=True)
     commit_sha = models.CharField(max_length=64, blank=True)
@@ -119,18 +128,18 @@ class Deployment(ExternalRecord):
     status_raw = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=16, choices=DeploymentKind.choices, default=n.DeploymentKind.NORMAL.value)
     rollback_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="rolled_back_by")
+                                    related_name="rolled_back_by", db_index=False)
     # The external id a rollback named, kept until that deployment arrives (it may come later).
     rollback_of_external_id = models.CharField(max_length=255, blank=True)
     strategy = models.CharField(max_length=16, choices=DeploymentStrategy.choices, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     release = models.ForeignKey("releases.Release", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="deployments")
+                                related_name="deployments", db_index=False)
     pipeline_run = models.ForeignKey(PipelineRun, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="deployments")
+                                     related_name="deployments", db_index=False)
     change_request = models.ForeignKey("integrations.ChangeRequest", null=True, blank=True,
-                                       on_delete=models.SET_NULL, related_name="deployments")
+                                       on_delete=models.SET_NULL, related_name="deployments", db_index=False)
     change_request_number = models.CharField(max_length=60, blank=True)
     triggered_by = models.CharField(max_length=255, blank=True)
     is_production = models.BooleanField(
@@ -152,6 +161,10 @@ class Deployment(ExternalRecord):
             # Rollbacks still waiting for the deployment they name (linked when it arrives).
             models.Index(fields=["organization", "rollback_of_external_id"], name="deployment_rollback_target",
                          condition=~models.Q(rollback_of_external_id="")),
+            set_reference_index("rollback_of", name="deployment_rollback_of"),
+            set_reference_index("release", name="deployment_release"),
+            set_reference_index("pipeline_run", name="deployment_pipeline_run"),
+            set_reference_index("change_request", name="deployment_change_request"),
         ]
 
     def __str__(self) -> str:
@@ -162,7 +175,8 @@ class Commit(ExternalRecord):
     """A commit of a service. One row per (service, sha) whichever source saw it first; the source
     columns describe that first sighting."""
 
-    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="commits")
+    organization = organization_key(db_index=False)  # both indexes below lead with it
+    service = models.ForeignKey("catalog.Service", on_delete=models.CASCADE, related_name="commits", db_index=False)
     sha = models.CharField(max_length=64)
     message = models.TextField(blank=True)
     author = models.CharField(max_length=255, blank=True)
@@ -172,19 +186,22 @@ class Commit(ExternalRecord):
     # The production deployment that first contained it (METRICS.md, change lead time); kept
     # up to date by integrations.services as deployments arrive.
     first_production_deployment = models.ForeignKey(Deployment, null=True, blank=True, on_delete=models.SET_NULL,
-                                                    related_name="first_production_commits")
+                                                    related_name="first_production_commits", db_index=False)
 
     class Meta:
         ordering = ["-committed_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["organization", "service", "sha"], name="commit_unique_sha")]
-        indexes = [models.Index(fields=["organization", "service", "committed_at"], name="commit_service_committed")]
+        indexes = [models.Index(fields=["organization", "service", "committed_at"], name="commit_service_committed"),
+                   set_reference_index("first_production_deployment", name="commit_first_production")]
 
     def __str__(self) -> str:
         return self.sha[:12]
 
 
 class DeploymentCommit(TenantScopedModel):
-    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="deployment_commits")
+    # deploymentcommit_unique leads with it.
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="deployment_commits",
+                                   db_index=False)
     commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="deployment_commits")
 
     class Meta:

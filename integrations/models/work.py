@@ -9,6 +9,7 @@ from django.db.models import F, Q
 
 from integrations import normalized as n
 from integrations.models.delivery import ExternalRecord, _choices
+from vsm.indexes import set_reference_index
 from vsm.tenancy.scoping import TenantScopedModel, organization_key
 
 StatusCategory = _choices(n.StatusCategory, "StatusCategory")
@@ -37,10 +38,11 @@ class WorkItem(ExternalRecord):
     fix_versions = ArrayField(models.CharField(max_length=120), default=list, blank=True)
     parent_key = models.CharField(max_length=60, blank=True)
     assignee = models.CharField(max_length=255, blank=True)
+    # Most items name neither: indexed only where set (vsm.indexes).
     service = models.ForeignKey("catalog.Service", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="work_items")
+                                related_name="work_items", db_index=False)
     value_stream = models.ForeignKey("catalog.ValueStream", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="work_items")
+                                     related_name="work_items", db_index=False)
     created_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     # Flow start (METRICS.md): the first entry into an in-progress status of the stored history.
@@ -52,7 +54,9 @@ class WorkItem(ExternalRecord):
         ordering = ["-updated_at", "-id"]
         constraints = [ExternalRecord.unique_key("workitem_unique_external")]
         indexes = [models.Index(fields=["organization", "key"], name="workitem_key"),
-                   models.Index(fields=["organization", "resolved_at"], name="workitem_resolved")]
+                   models.Index(fields=["organization", "resolved_at"], name="workitem_resolved"),
+                   set_reference_index("service", name="workitem_service"),
+                   set_reference_index("value_stream", name="workitem_value_stream")]
 
     def __str__(self) -> str:
         return f"{self.key} {self.title}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from analytics.dora.records import METRICS, DoraRecordPages, dora_records_count
+from analytics.dora.records import METRICS, DoraRecordPages, dora_records, dora_records_count
 from analytics.query import metric_query_parse
 from integrations.models import DerivationPending
 from tests.analytics.dora_support import golden, utc
@@ -81,3 +81,22 @@ def test_a_pending_derivation_in_the_scope_counts_the_records(org_a, django_asse
         # The whole organization's count too.
         everything = DoraRecordPages(_query(org_a), "deployment_frequency")
         assert everything.count() == dora_records_count(query=_query(org_a), metric="deployment_frequency")
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("counted", [None, True, False])
+def test_pages_add_up_to_the_records(org_a, metric, counted):
+    """Page by page (each found first by the deployments' own columns where the filter allows,
+    analytics.dora.records._page_scope) the drill-down lists every record once, newest first."""
+    golden(org_a)
+    with tenant_context(org_a):
+        query = _query(org_a)
+        everything = dora_records(query=query, metric=metric, counted=counted)
+        assert len(everything) == dora_records_count(query=query, metric=metric, counted=counted)
+        paged = [row for offset in range(0, len(everything) + 2, 2)
+                 for row in dora_records(query=query, metric=metric, counted=counted, offset=offset, limit=2)]
+    assert paged == everything
+    key = "commit_id" if metric == "change_lead_time" else "deployment_id"
+    order = [(row["finished_at"], row[key]) for row in everything]
+    assert order == sorted(order, reverse=True)
+    assert all(row["counted"] == counted for row in everything) or counted is None

@@ -11,3 +11,9 @@ class AnalyticsConfig(AppConfig):
         # (autodiscover_tasks() reads analytics.tasks only).
         from analytics.dora import services, tasks  # noqa: F401
         from analytics.streammap import store  # noqa: F401
+        from integrations.item_rows import item_rows_refresher
+
+        # What ingest refreshes at the end of a batch of work items, in the triggers' order: the map
+        # row reads the flow row.
+        item_rows_refresher("analytics_work_item_flow_refresh")
+        item_rows_refresher("analytics_work_item_map_refresh")

@@ -3,10 +3,13 @@ instants, analytics.streammap.items's map row): after every statement that write
 their transitions, whatever wrote it, one call of a refresh function with the ids of the items
 whose row the statement can have moved (transition tables; PostgreSQL allows them on
 single-event triggers only, so one trigger per table and event). A narrower choice of ids per
-event keeps the common writes cheap: a replayed sync page only records when it saw each item."""
+event keeps the common writes cheap: a replayed sync page only records when it saw each item.
+A batch that defers the rows to its end (integrations.item_rows: ingest) turns them off for its
+transaction; it refreshes the items it wrote itself."""
 
 from __future__ import annotations
 
+from integrations.item_rows import DEFERRED_SETTING
 from integrations.models import WorkItem, WorkItemTransition
 
 ITEMS, TRANSITIONS = WorkItem._meta.db_table, WorkItemTransition._meta.db_table
@@ -36,7 +39,9 @@ def item_triggers(*, name: str, refresh: str, narrower: dict[tuple[str, str], st
         trigger = f"{name}_{table.removeprefix('integrations_')}_{event.lower()}"
         ids = (narrower or {}).get((table, event), f"SELECT {column} FROM changed")
         install.append(f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                       f"BEGIN\n    PERFORM {refresh}(ARRAY(SELECT DISTINCT id FROM ({ids}) AS ids(id)));\n"
+                       f"BEGIN\n    IF current_setting('{DEFERRED_SETTING}', true) = 'on' THEN\n        RETURN NULL;\n"
+                       f"    END IF;\n"
+                       f"    PERFORM {refresh}(ARRAY(SELECT DISTINCT id FROM ({ids}) AS ids(id)));\n"
                        f"    RETURN NULL;\nEND $$;\n"
                        f"CREATE TRIGGER {trigger} AFTER {event} ON {table} REFERENCING {tables} "
                        f"FOR EACH STATEMENT EXECUTE FUNCTION {trigger}();\n")

@@ -134,16 +134,18 @@ def _stored_sql(model: type[models.Model], scope: tuple[tuple[str, bool], ...], 
 
 
 def _stored(model: type[models.Model], scope: dict[str, Any], key_fields: tuple[str, ...], keys: list[tuple],
-            locks: list[int]) -> list[models.Model]:
+            locks: list[int], prelude: tuple[str, ...] = ()) -> list[models.Model]:
     """The stored rows of ``keys`` (possibly more: each key field is matched on its own), read
-    in the same round trip as the advisory ``locks``. The read still sees what a worker that held
-    a lock committed: under READ COMMITTED each statement of a multi-statement query takes its own
-    snapshot, after the one before it returned."""
+    in the same round trip as the advisory ``locks`` and the ``prelude`` statements (without
+    parameters). The read still sees what a worker that held a lock committed: under READ
+    COMMITTED each statement of a multi-statement query takes its own snapshot, after the one
+    before it returned."""
     sql = _stored_sql(model, tuple((name, value is None) for name, value in scope.items()), key_fields)
     params = [value for value in scope.values() if value is not None]
     params += [sorted({key[i] for key in keys}) for i in range(len(key_fields))]
     if locks:
         sql, params = f"{_LOCK_SQL}; {sql}", [locks, *params]
+    sql = "; ".join([*prelude, sql])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -178,11 +180,12 @@ def new_row(model: type[models.Model], values: dict[str, Any]) -> models.Model:
 
 def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tuple[str, ...],
            rows: dict[Hashable, dict[str, Any]], now: datetime, locks: Iterable[str] = (),
-           on_create: dict[Hashable, dict[str, Any]] | None = None) -> dict[Hashable, Written]:
+           on_create: dict[Hashable, dict[str, Any]] | None = None, prelude: tuple[str, ...] = ()
+           ) -> dict[Hashable, Written]:
     """Insert or update ``rows`` (key -> known values) of ``model`` within ``scope``: one query to
     lock and read, one to insert, one to update. ``locks`` are the advisory lock keys the caller
-    needs held first (taken in the same round trip as the read). ``on_create`` adds values
-    written only when a row is new (where a row was first seen)."""
+    needs held first (taken in the same round trip as the read, after the ``prelude`` statements).
+    ``on_create`` adds values written only when a row is new (where a row was first seen)."""
     if not rows:
         return {}
     as_tuple = (lambda k: k) if len(key_fields) > 1 else (lambda k: (k,))
@@ -190,7 +193,7 @@ def upsert(model: type[models.Model], *, scope: dict[str, Any], key_fields: tupl
         _check_fit(model, key, {**dict(zip(key_fields, as_tuple(key), strict=True)), **values,
                                 **(on_create or {}).get(key, {})})
     stored = {}
-    for obj in _stored(model, scope, key_fields, [as_tuple(k) for k in rows], _lock_ids(locks)):
+    for obj in _stored(model, scope, key_fields, [as_tuple(k) for k in rows], _lock_ids(locks), prelude):
         key = tuple(getattr(obj, name) for name in key_fields)
         stored[key if len(key_fields) > 1 else key[0]] = obj
     written: dict[Hashable, Written] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import OuterRef, Subquery
 
 from integrations import normalized as n
+from integrations.item_rows import DEFER_SQL, item_rows_refresh
 from integrations.models import ChangeRequest, ChangeRequestService, Deployment, Incident, WorkItem, WorkItemTransition
 from integrations.services._batch import CREATED, UNCHANGED, insert_rows, known, merge, touched, update
 from integrations.services._ingest_run import IngestRun
@@ -31,10 +32,12 @@ def work_items(run: IngestRun, records: list[n.NormalizedWorkItem]) -> None:
             history_truncated=record.history_truncated or None))
         histories.setdefault(record.external_id, {}).update({t.external_id: t for t in record.transitions})
     # A new item's stored history is the payload's: its flow start goes in with it, not in an
-    # update of the rows just written.
-    written = run.upsert(WorkItem, rows, on_create={
+    # update of the rows just written. The rows other apps keep per item are refreshed once, after
+    # the items and their history are written (integrations.item_rows).
+    written = run.upsert(WorkItem, rows, prelude=(DEFER_SQL,), on_create={
         key: {"started_at": n.first_started_at(history.values())} for key, history in histories.items()})
     _merge_histories(run, written, histories)
+    item_rows_refresh([item.obj.pk for item in written.values() if item.state != UNCHANGED])
     run.count("work_item", written)
 
 

@@ -139,3 +139,34 @@ def test_only_writes_that_can_move_the_instants_recompute_them(org_a):
         set_wrong()
         WorkItem.objects.filter(pk=work_item.pk).update(created_at=utc("02-28 09:00"))
         assert _stored(work_item)["start_at"] == right
+
+
+def test_ingest_refreshes_its_items_once_and_hands_the_triggers_back(org_a):
+    """Ingest defers the rows to the end of its batch (integrations.item_rows): the flow row and
+    the map row of a new item with its history are right after it, written once (the triggers
+    would insert each row, then rewrite it for the history); and a write after it in the same
+    transaction is kept by the triggers again."""
+    from django.db import transaction
+
+    from analytics.models import WorkItemMap
+
+    def writes(table: str) -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s", [table])
+            return cursor.fetchone()
+
+    with tenant_context(org_a), transaction.atomic():
+        history = _record(("2024-03-02T10:00", "In Progress", ""), ("2024-03-05T16:00", "Done", ""))
+        tables = (WorkItemFlow._meta.db_table, WorkItemMap._meta.db_table)
+        before = [writes(table) for table in tables]
+        records_ingest(connection=None, records=[history])
+        work_item = WorkItem.objects.get(key="ABC-1")
+        assert _stored(work_item) == {"first_in_progress": utc("03-02 10:00"), "start_at": utc("03-02 10:00"),
+                                      "load_start_at": utc("03-02 10:00"), "done_at": utc("03-05 16:00")}
+        # One insert of each row, no rewrite (the counts of this transaction so far).
+        assert [tuple(a - b for a, b in zip(writes(table), was, strict=True))
+                for table, was in zip(tables, before, strict=True)] == [(1, 0), (1, 0)]
+        assert WorkItemMap.objects.filter(work_item=work_item).exists()
+        # The same transaction goes on: the triggers keep the row again.
+        WorkItem.objects.filter(pk=work_item.pk).update(status_category="in_progress")
+        assert _stored(work_item)["done_at"] is None

@@ -23,8 +23,10 @@ when ``since`` is None; else those of its pull requests that changed from ``sinc
 reviewed, merged, closed, or their merge commit committed), and those whose stored row is missing,
 incomplete (no test or production deployment yet) or has either deployment from ``since`` on. A
 deployment or commit that changed is dated from ``since`` on, so it can only move those events.
-A key no pull request names any more loses its row. The work items of the keys whose row changed
-get their value stream map row recomputed (analytics.streammap.items).
+Every time, the keys its pull requests stopped naming (an edit; ingest keeps them in
+``work_item_keys_dropped`` until this has run). A key no pull request names any more loses its
+row. The work items of the keys whose row changed get their value stream map row recomputed
+(analytics.streammap.items).
 """
 
 from __future__ import annotations
@@ -44,17 +46,30 @@ from vsm.tenancy.context import require_org_id
 STORED, PULL_REQUESTS, COMMITS, DEPLOYMENTS, DEPLOYMENT_COMMITS = (
     model._meta.db_table for model in (WorkKeyDelivery, PullRequest, Commit, Deployment, DeploymentCommit))
 
+_SERVICE_PRS = "pr.organization_id = %(org)s AND (%(service)s::bigint IS NULL OR pr.service_id = %(service)s)"
+
 _REFRESH = f"""
 WITH keys AS MATERIALIZED (
-    SELECT DISTINCT named.key FROM {PULL_REQUESTS} pr CROSS JOIN LATERAL unnest(pr.work_item_keys) AS named(key)
+    SELECT named.key FROM {PULL_REQUESTS} pr CROSS JOIN LATERAL unnest(pr.work_item_keys) AS named(key)
     LEFT JOIN {COMMITS} c ON c.organization_id = %(org)s AND c.service_id = pr.service_id
          AND c.sha = pr.merge_commit_sha AND pr.merge_commit_sha <> ''
     LEFT JOIN {STORED} ev ON ev.organization_id = %(org)s AND ev.key = named.key
-    WHERE pr.organization_id = %(org)s AND (%(service)s::bigint IS NULL OR pr.service_id = %(service)s)
+    WHERE {_SERVICE_PRS}
       AND (%(since)s::timestamptz IS NULL OR ev.id IS NULL OR ev.first_test_deploy IS NULL
            OR ev.production_deploy IS NULL
            OR GREATEST(pr.opened_at, pr.first_review_at, pr.merged_at, pr.closed_at, c.committed_at,
                        ev.first_test_deploy, ev.production_deploy) >= %(since)s)
+    UNION
+    -- The keys the pull requests stopped naming, whenever that was (ingest keeps them).
+    SELECT dropped.key FROM {PULL_REQUESTS} pr CROSS JOIN LATERAL unnest(pr.work_item_keys_dropped) AS dropped(key)
+    WHERE {_SERVICE_PRS} AND pr.work_item_keys_dropped <> '{{}}'
+),
+handed AS (
+    -- Those keys are recomputed now: each pull request forgets them (only them, should an edit
+    -- committed meanwhile have dropped more).
+    UPDATE {PULL_REQUESTS} pr
+       SET work_item_keys_dropped = ARRAY(SELECT unnest(pr.work_item_keys_dropped) EXCEPT SELECT key FROM keys)
+     WHERE {_SERVICE_PRS} AND pr.work_item_keys_dropped <> '{{}}'
 ),
 pr AS MATERIALIZED (
     -- Every pull request that counts (open or merged) naming one of the keys, whatever its service,

@@ -227,6 +227,9 @@ class PullRequest(ExternalRecord):
     merge_commit_sha = models.CharField(max_length=64, blank=True)
     commit_shas = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     work_item_keys = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    # Keys an edit stopped naming, kept until the derivation has recomputed their delivery events
+    # (analytics.streammap.store): only the pull request knows it named them.
+    work_item_keys_dropped = ArrayField(models.CharField(max_length=60), default=list, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

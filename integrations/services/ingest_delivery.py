@@ -15,7 +15,7 @@ from integrations.models import (
     PipelineRun,
     PullRequest,
 )
-from integrations.services._batch import CREATED, UNCHANGED, Written, known, merge, touched, upsert
+from integrations.services._batch import CREATED, UNCHANGED, Written, known, merge, touched, update, upsert
 from integrations.services._catalog import releases_by_name
 from integrations.services._ingest_run import IngestRun
 
@@ -220,8 +220,14 @@ def pull_requests(run: IngestRun, records: list[n.NormalizedPullRequest]) -> Non
             merged_at=record.merged_at, closed_at=record.closed_at, merge_commit_sha=record.merge_commit_sha,
             commit_shas=record.commit_shas, work_item_keys=record.work_item_keys, url=record.url))
     written = run.upsert(PullRequest, rows)
+    edited = []
     for item in written.values():
         if item.state != UNCHANGED:
             # The derivation also stores the delivery events of the keys a pull request names.
             run.mark(item.obj.service_id, item.earliest("opened_at", "first_review_at", "merged_at", "closed_at"))
+        # ... and of those it stopped naming, which only this write knows.
+        if dropped := set(item.before.get("work_item_keys") or ()) - set(item.obj.work_item_keys):
+            item.obj.work_item_keys_dropped = sorted(dropped | set(item.obj.work_item_keys_dropped))
+            edited.append(item.obj)
+    update(PullRequest, edited, ["work_item_keys_dropped"])
     run.count("pull_request", written)

@@ -113,3 +113,33 @@ def test_a_pull_request_marks_its_service_for_derivation(org_a):
         records_ingest(connection=None, records=[record])
         marker = DerivationPending.objects.get()
         assert (marker.service_id, marker.since) == (d.service.pk, utc("03-02 09:00"))
+
+
+def test_a_key_a_pull_request_stops_naming_is_recomputed(org_a):
+    """An edit that names other keys: the key named before loses what this pull request gave it
+    (here its row, nothing else names it), once, at the next derivation of the service."""
+    d = Delivery(org_a)
+
+    def pull_request(*keys: str) -> n.NormalizedPullRequest:
+        return n.NormalizedPullRequest(source=n.Source.GITHUB, external_id="pr-1", service=d.service.slug, number=1,
+                                       title="pay", state=n.PullRequestState.OPEN, opened_at=utc("03-02 09:00"),
+                                       work_item_keys=keys)
+
+    def ingest_and_derive(record: n.NormalizedPullRequest) -> None:
+        with tenant_context(org_a):
+            records_ingest(connection=None, records=[record])
+            marker = DerivationPending.objects.get()
+            delivery_derive(service_id=marker.service_id, since=marker.since)
+            marker.delete()
+
+    ingest_and_derive(pull_request("ABC-1", "ABC-2"))
+    assert _stored(org_a, "ABC-1")["pr_opened"] == utc("03-02 09:00")
+    ingest_and_derive(pull_request("ABC-2", "ABC-3"))
+    assert _stored(org_a, "ABC-1") is None
+    assert _stored(org_a, "ABC-3")["pr_opened"] == utc("03-02 09:00")
+    with tenant_context(org_a):
+        assert PullRequest.objects.get().work_item_keys_dropped == []  # handed over: recomputed once
+    # A later edit naming it again brings its row back, and drops the other two.
+    ingest_and_derive(pull_request("ABC-1"))
+    assert _stored(org_a, "ABC-1")["pr_opened"] == utc("03-02 09:00")
+    assert _stored(org_a, "ABC-2") is None and _stored(org_a, "ABC-3") is None

@@ -6,18 +6,8 @@ from __future__ import annotations
 from django.db import connection
 
 from analytics.dora.record_counts import rollup_record_count
-from analytics.dora.sql import (
-    CHANGES,
-    DEPLOYMENTS,
-    INCIDENTS,
-    REWORK,
-    SERVICES,
-    WINDOW_SCOPE,
-    production_cte,
-    window_params,
-)
+from analytics.dora.sql import CHANGES, INCIDENTS, SERVICES, WINDOW_SCOPE, production_cte, window_params
 from analytics.query import MetricQuery, query_param
-from integrations.delivery_rules import live_production_sql
 from vsm.errors import InvalidInput
 from vsm.words import words
 
@@ -57,32 +47,11 @@ _QUERIES = {
 }
 
 
-def _own_filter(metric: str, counted: bool | None) -> str | None:
-    """Which deployments (`d`) a page of `metric` lists, written on their own columns; None where
-    that needs more (a failure is known from its incidents and rollbacks; a change is a commit)."""
-    if metric in ("deployment_frequency", "deployment_rework_rate", "change_failure_rate") and counted is None:
-        return "true"
-    if metric == "deployment_frequency":
-        return "true" if counted else "false"
-    if metric == "deployment_rework_rate":
-        return REWORK if counted else f"NOT ({REWORK})"
-    return None
-
-
-def _page_scope(own: str) -> str:
-    """The window's scope narrowed to one page's deployments, found by their own columns in the
-    page's order: the rows before a deep page (OFFSET 200,000) are then index entries skipped,
-    not rows whose rollbacks and incidents are looked up only to be dropped."""
-    return (f"{WINDOW_SCOPE} AND d.id IN (SELECT d.id FROM {DEPLOYMENTS} d WHERE d.organization_id = %(org)s"
-            f" AND {live_production_sql('d')} AND {WINDOW_SCOPE} AND {own}"
-            " ORDER BY d.finished_at DESC, d.id DESC LIMIT %(limit)s OFFSET %(offset)s)")
-
-
-def _sql(metric: str, *, select: str, tail: str, counted: bool | None, page: bool, scope: str = WINDOW_SCOPE) -> str:
+def _sql(metric: str, *, select: str, tail: str, counted: bool | None, page: bool) -> str:
     ctes, _columns, source, counts, _order = _QUERIES[metric]
     alias = "ch" if metric == "change_lead_time" else "p"
     recoveries = metric == "failed_deployment_recovery_time"
-    production = production_cte(scope, materialized=recoveries, recoveries=recoveries, page=page)
+    production = production_cte(WINDOW_SCOPE, materialized=recoveries, recoveries=recoveries, page=page)
     condition = "true" if counted is None else counts if counted else f"NOT ({counts})"
     sql = (f"WITH {production}{ctes} SELECT {select} FROM {source}"
            f" JOIN {SERVICES} s ON s.id = {alias}.service_id WHERE {condition} {tail}")
@@ -108,13 +77,8 @@ def dora_records(*, query: MetricQuery, metric: str, offset: int = 0, limit: int
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric}")
     _ctes, columns, _source, counts, order = _QUERIES[metric]
-    own = _own_filter(metric, counted)
-    if own is None:
-        sql = _sql(metric, select=f"{columns}, ({counts}) AS counted",
-                   tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", counted=counted, page=True)
-    else:
-        sql = _sql(metric, select=f"{columns}, ({counts}) AS counted", tail=f"ORDER BY {order}", counted=counted,
-                   page=True, scope=_page_scope(own))
+    sql = _sql(metric, select=f"{columns}, ({counts}) AS counted",
+               tail=f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", counted=counted, page=True)
     with connection.cursor() as cursor:
         cursor.execute(sql, {**window_params(query), "limit": limit, "offset": offset})
         names = [column.name for column in cursor.description]

@@ -18,15 +18,12 @@ COMMITS, DEPLOYMENTS, INCIDENTS = (model._meta.db_table for model in (Commit, De
 SERVICES = Service._meta.db_table
 HOURS = "/ 3600.0"
 
-# A production deployment `d` is rework (METRICS.md): read from its own row.
-REWORK = "d.kind = ANY(%(rework_kinds)s)"
-
 # Production deployments (reached production, dated by finished_at) with their local day,
 # whether they are rework, and the three reasons METRICS.md has for a failure.
 PRODUCTION_DEPLOYMENTS = f"""
 SELECT d.id, d.service_id, d.finished_at, d.kind, d.status, d.version, d.commit_sha, d.external_id,
        (d.finished_at AT TIME ZONE %(tz)s)::date AS day,
-       {REWORK} AS rework,
+       d.kind = ANY(%(rework_kinds)s) AS rework,
        d.status = %(rolled_back)s AS rolled_back,
        (SELECT min(r.id) FROM {DEPLOYMENTS} r
          WHERE r.organization_id = %(org)s AND r.rollback_of_id = d.id AND r.kind = %(rollback)s) AS rolled_back_by,
@@ -37,8 +34,6 @@ SELECT d.id, d.service_id, d.finished_at, d.kind, d.status, d.version, d.commit_
    AND {{where}}
 """
 
-# When each failed deployment recovered: the latest resolution of its incidents once all are
-# resolved; with no incident (a rollback), the next production deployment of its service.
 # When each failed deployment recovered: the latest resolution of its incidents once all are
 # resolved; with no incident (a rollback), the next production deployment of its service.
 # Correlated subqueries, not lateral joins: only those reach the indexes of tables under

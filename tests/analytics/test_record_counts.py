@@ -86,8 +86,7 @@ def test_a_pending_derivation_in_the_scope_counts_the_records(org_a, django_asse
 @pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("counted", [None, True, False])
 def test_pages_add_up_to_the_records(org_a, metric, counted):
-    """Page by page (each found first by the deployments' own columns where the filter allows,
-    analytics.dora.records._page_scope) the drill-down lists every record once, newest first."""
+    """Page by page the drill-down lists every record once, newest first, and as many as it counts."""
     golden(org_a)
     with tenant_context(org_a):
         query = _query(org_a)

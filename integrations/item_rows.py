@@ -14,7 +14,13 @@ from __future__ import annotations
 from django.db import connection
 
 DEFERRED_SETTING = "sluice.item_rows_deferred"
-DEFER_SQL = f"SELECT set_config('{DEFERRED_SETTING}', 'on', true)"
+
+
+def _deferred_sql(value: str) -> str:
+    return f"SELECT set_config('{DEFERRED_SETTING}', '{value}', true)"  # local to the transaction
+
+
+DEFER_SQL = _deferred_sql("on")
 _refresh_functions: list[str] = []
 
 
@@ -28,7 +34,7 @@ def item_rows_refresher(function: str) -> None:
 def item_rows_refresh(item_ids: list[int]) -> None:
     """End this transaction's deferral and recompute every registered row of ``item_ids``: one
     round trip."""
-    statements = [f"SELECT set_config('{DEFERRED_SETTING}', '', true)"]
+    statements = [_deferred_sql("")]
     if item_ids:
         statements += [f"SELECT {function}(%(ids)s::bigint[])" for function in _refresh_functions]
     with connection.cursor() as cursor:

@@ -20,9 +20,10 @@ from analytics.models import WorkItemFlow
 from vsm.tenancy.context import require_org_id
 
 FLOWS = WorkItemFlow._meta.db_table
+REFRESH = "analytics_work_item_flow_refresh"  # the SQL function: (item ids bigint[]) -> void
 
 REFRESH_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION analytics_work_item_flow_refresh(item_ids bigint[]) RETURNS void
+CREATE OR REPLACE FUNCTION {REFRESH}(item_ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO {FLOWS} AS f (organization_id, work_item_id, first_in_progress, start_at, load_start_at, done_at)
     SELECT w.organization_id, w.id, h.first_in_progress,
@@ -54,12 +55,12 @@ STARTS_OR_ENDS = f"""SELECT c.work_item_id FROM changed c
     OR c.to_category = '{DONE}' AND EXISTS (SELECT FROM {ITEMS} w WHERE w.id = c.work_item_id
                                             AND w.status_category = '{DONE}' AND w.resolved_at IS NULL)"""
 _TRIGGERS_INSTALL, _TRIGGERS_UNINSTALL = item_triggers(
-    name="analytics_flow", refresh="analytics_work_item_flow_refresh",
+    name="analytics_flow", refresh=REFRESH,
     narrower={(ITEMS, "UPDATE"): items_changed(FLOW_INPUTS), (TRANSITIONS, "INSERT"): STARTS_OR_ENDS},
     earlier_functions=("analytics_work_item_flow_items", "analytics_work_item_flow_items_update",
                        "analytics_work_item_flow_transitions", "analytics_work_item_flow_transitions_insert"))
 INSTALL = REFRESH_FUNCTION + _TRIGGERS_INSTALL
-UNINSTALL = _TRIGGERS_UNINSTALL + "DROP FUNCTION IF EXISTS analytics_work_item_flow_refresh(bigint[]);"
+UNINSTALL = _TRIGGERS_UNINSTALL + f"DROP FUNCTION IF EXISTS {REFRESH}(bigint[]);"
 
 
 def work_item_flows_rebuild(*, cursor=None) -> None:
@@ -69,6 +70,6 @@ def work_item_flows_rebuild(*, cursor=None) -> None:
     if cursor is None:
         with connection.cursor() as own:
             return work_item_flows_rebuild(cursor=own)
-    cursor.execute(f"SELECT analytics_work_item_flow_refresh(ARRAY(SELECT id FROM {ITEMS} "
+    cursor.execute(f"SELECT {REFRESH}(ARRAY(SELECT id FROM {ITEMS} "
                    "WHERE organization_id = %s))", [org_id])
     return None

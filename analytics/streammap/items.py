@@ -32,6 +32,7 @@ from vsm.tenancy.context import require_org_id
 
 MAPS, FLOWS, STORED, ITEMS, TRANSITIONS = (
     model._meta.db_table for model in (WorkItemMap, WorkItemFlow, WorkKeyDelivery, WorkItem, WorkItemTransition))
+REFRESH = "analytics_work_item_map_refresh"  # the SQL function: (item ids bigint[]) -> void
 
 # Each event's instant from a work item `w`, its flow row `f` and its key's delivery row `d`; the gate's is
 # found per request. The same expressions the map's statement (analytics.streammap.sql) compares against.
@@ -54,7 +55,7 @@ def seconds_inside(waits: str, span: str) -> str:
             f"FROM unnest({waits} * tstzmultirange({span})) AS part)")
 
 REFRESH_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION analytics_work_item_map_refresh(item_ids bigint[]) RETURNS void
+CREATE OR REPLACE FUNCTION {REFRESH}(item_ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
     WITH rows AS (
         SELECT w.organization_id, w.id, {instants_sql(STORED_EVENTS)} AS instants,
@@ -89,21 +90,21 @@ $$;
 # reads the flow inputs, the key, and the history's waits: an item whose history has no waiting
 # status can only move through its flow instants.
 _TRIGGERS_INSTALL, _TRIGGERS_UNINSTALL = item_triggers(
-    name="analytics_map", refresh="analytics_work_item_map_refresh",
+    name="analytics_map", refresh=REFRESH,
     narrower={(ITEMS, "UPDATE"): items_changed((*FLOW_INPUTS, "key")),
               (TRANSITIONS, "INSERT"): f"""{STARTS_OR_ENDS}
               UNION ALL SELECT c.work_item_id FROM changed c WHERE EXISTS (
                   SELECT FROM {TRANSITIONS} t WHERE t.work_item_id = c.work_item_id AND t.to_waiting)"""},
     earlier_functions=("analytics_map_items", "analytics_map_transitions"))
 INSTALL = REFRESH_FUNCTION + _TRIGGERS_INSTALL
-UNINSTALL = _TRIGGERS_UNINSTALL + "DROP FUNCTION IF EXISTS analytics_work_item_map_refresh(bigint[]);"
+UNINSTALL = _TRIGGERS_UNINSTALL + f"DROP FUNCTION IF EXISTS {REFRESH}(bigint[]);"
 
 
 def work_item_maps_refresh_keys(*, keys: list[str], cursor) -> None:
     """Recompute the rows of the current organization's work items with one of `keys` (whose
     stored delivery events changed)."""
     if keys:
-        cursor.execute(f"SELECT analytics_work_item_map_refresh(ARRAY(SELECT id FROM {ITEMS} "
+        cursor.execute(f"SELECT {REFRESH}(ARRAY(SELECT id FROM {ITEMS} "
                        "WHERE organization_id = %s AND key = ANY(%s)))", [require_org_id(), keys])
 
 
@@ -113,6 +114,6 @@ def work_item_maps_rebuild(*, cursor=None) -> None:
     if cursor is None:
         with connection.cursor() as own:
             return work_item_maps_rebuild(cursor=own)
-    cursor.execute(f"SELECT analytics_work_item_map_refresh(ARRAY(SELECT id FROM {ITEMS} "
+    cursor.execute(f"SELECT {REFRESH}(ARRAY(SELECT id FROM {ITEMS} "
                    "WHERE organization_id = %s))", [require_org_id()])
     return None

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 
 from analytics.flow.store import work_item_flows_rebuild
-from analytics.models import WorkItemFlow
+from analytics.models import WorkItemFlow, WorkItemMap
 from integrations import normalized as n
 from integrations.models import WorkItem, WorkItemTransition
 from integrations.services.ingest import records_ingest
@@ -146,10 +146,6 @@ def test_ingest_refreshes_its_items_once_and_hands_the_triggers_back(org_a):
     the map row of a new item with its history are right after it, written once (the triggers
     would insert each row, then rewrite it for the history); and a write after it in the same
     transaction is kept by the triggers again."""
-    from django.db import transaction
-
-    from analytics.models import WorkItemMap
-
     def writes(table: str) -> tuple[int, int]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s", [table])
